@@ -1,0 +1,38 @@
+import type { Sample } from '../model/sample.js';
+
+/** Outcome of collecting one target in a {@link MetricsSource.collect} call. */
+export interface TargetCollection {
+  /** Target name. */
+  readonly target: string;
+  readonly ok: boolean;
+  readonly sampleCount: number;
+  readonly durationMs: number;
+  /** Why the target failed; never contains credentials. */
+  readonly error?: string;
+}
+
+/** Everything one collection produced. A failing target is reported, never thrown. */
+export interface Collection {
+  /** When the collection started, in ms since the epoch. */
+  readonly timestamp: number;
+  /** Newest sample of every collected series, across all targets that answered. */
+  readonly samples: readonly Sample[];
+  /** One entry per target, in the order they were configured. */
+  readonly targets: readonly TargetCollection[];
+}
+
+export interface CollectOptions {
+  /** Aborts the collection; targets still running are reported as failed. */
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Where the monitor gets samples from. The built-in implementation queries the Prometheus HTTP
+ * API of one or more targets; anything that can produce newest-value samples can be a source.
+ */
+export interface MetricsSource {
+  /** Short name for logs and status pages. */
+  readonly name: string;
+  /** Collects the newest sample of every series it watches. Resolves even when every target fails. */
+  collect(options?: CollectOptions): Promise<Collection>;
+}

@@ -1,0 +1,194 @@
+import type { Anomaly, AnomalyStatus } from '../model/anomaly.js';
+import type { ChatMessage, ChatSession } from '../model/chat-session.js';
+import type { Severity, TokenUsage } from '../model/common.js';
+import type { EmailConfig } from '../model/email-config.js';
+import type { MetricSnapshot } from '../model/metric-snapshot.js';
+import type { Notification, NotificationStatus } from '../model/notification.js';
+import type { PromptHistoryEntry } from '../model/prompt-history-entry.js';
+import type { Rca } from '../model/rca.js';
+import type { Silence } from '../model/silence.js';
+import type { Target } from '../model/target.js';
+
+/** Paging for list methods. Lists are newest first unless a method says otherwise. */
+export interface PageOptions {
+  /** Maximum number of records. @default 20 */
+  readonly limit?: number;
+  /** Records to skip. @default 0 */
+  readonly offset?: number;
+}
+
+export interface SnapshotRepository {
+  insert(snapshot: MetricSnapshot): Promise<void>;
+  /** Newest first by `timestamp`. */
+  list(options?: PageOptions): Promise<MetricSnapshot[]>;
+  count(): Promise<number>;
+}
+
+export interface AnomalyQuery extends PageOptions {
+  readonly status?: AnomalyStatus;
+  readonly severity?: Severity;
+  /** Only anomalies that started at or after this time (ms). */
+  readonly since?: number;
+  readonly target?: string;
+}
+
+/** Fields of an anomaly that change while it fires and when it resolves. */
+export type AnomalyPatch = Partial<
+  Pick<
+    Anomaly,
+    | 'value'
+    | 'score'
+    | 'severity'
+    | 'reason'
+    | 'evidence'
+    | 'status'
+    | 'endsAt'
+    | 'updatedAt'
+    | 'acknowledgedAt'
+  >
+>;
+
+export interface AnomalyRepository {
+  /** Inserts new anomalies in one batch. Fails with code `conflict` on a duplicate id (nothing is inserted). */
+  insert(anomalies: readonly Anomaly[]): Promise<void>;
+  /** Updates fields of one anomaly; returns the updated record, or null when it does not exist. */
+  update(id: string, patch: AnomalyPatch): Promise<Anomaly | null>;
+  get(id: string): Promise<Anomaly | null>;
+  /** The firing anomaly with this fingerprint, if any (there is at most one). */
+  findFiring(fingerprint: string): Promise<Anomaly | null>;
+  /** Newest first by `startsAt`. */
+  list(query?: AnomalyQuery): Promise<Anomaly[]>;
+  count(query?: Omit<AnomalyQuery, 'limit' | 'offset'>): Promise<number>;
+}
+
+export interface RcaRepository {
+  insert(rca: Rca): Promise<void>;
+  /** The newest RCA of an anomaly. */
+  getByAnomaly(anomalyId: string): Promise<Rca | null>;
+  /** The newest RCA with this fingerprint created at or after `since` (ms), to reuse within a cooldown. */
+  findLatestByFingerprint(fingerprint: string, since?: number): Promise<Rca | null>;
+  /** Newest first by `createdAt`. */
+  list(options?: PageOptions): Promise<Rca[]>;
+  count(): Promise<number>;
+}
+
+export type TargetPatch = Partial<Omit<Target, 'id' | 'createdAt'>>;
+
+export interface TargetRepository {
+  /** Fails with code `conflict` when the id or the name is taken. */
+  create(target: Target): Promise<void>;
+  /** Fails with code `conflict` when renaming to a taken name; null when the target does not exist. */
+  update(id: string, patch: TargetPatch): Promise<Target | null>;
+  /** True when it existed. */
+  delete(id: string): Promise<boolean>;
+  get(id: string): Promise<Target | null>;
+  /** Ordered by name. */
+  list(options?: { readonly enabled?: boolean }): Promise<Target[]>;
+}
+
+export interface EmailConfigRepository {
+  /** The saved configuration, or null when none was saved yet. */
+  get(): Promise<EmailConfig | null>;
+  set(config: EmailConfig): Promise<void>;
+}
+
+export interface ChatSessionRepository {
+  /** Fails with code `conflict` on a duplicate id. */
+  create(session: ChatSession): Promise<void>;
+  get(id: string): Promise<ChatSession | null>;
+  /** Appends messages, adds `usage` to the session's total and sets `updatedAt`; null when the session does not exist. */
+  append(
+    id: string,
+    messages: readonly ChatMessage[],
+    usage: TokenUsage,
+    updatedAt: number,
+  ): Promise<ChatSession | null>;
+  /** Newest first by `updatedAt`. */
+  list(options?: PageOptions): Promise<ChatSession[]>;
+  delete(id: string): Promise<boolean>;
+  count(): Promise<number>;
+}
+
+export interface PromptHistoryRepository {
+  insert(entry: PromptHistoryEntry): Promise<void>;
+  /** Newest first by `createdAt`. */
+  list(options?: PageOptions & { readonly sessionId?: string }): Promise<PromptHistoryEntry[]>;
+  count(): Promise<number>;
+}
+
+export interface SilenceRepository {
+  create(silence: Silence): Promise<void>;
+  get(id: string): Promise<Silence | null>;
+  /** True when it existed. */
+  delete(id: string): Promise<boolean>;
+  /** Silences active at `activeAt` (startsAt <= t < endsAt) when given, else all; ordered by `endsAt`. */
+  list(options?: { readonly activeAt?: number }): Promise<Silence[]>;
+}
+
+export interface OutboxClaimOptions {
+  /** Current time in ms. */
+  readonly now: number;
+  /** Maximum notifications to claim. */
+  readonly limit: number;
+  /** How long the claim holds; after it, another worker may claim the notification again. */
+  readonly leaseMs: number;
+}
+
+/**
+ * The durable queue of notifications. A notification moves
+ * `pending` → (claim) `in_flight` → `delivered` | back to `pending` (retry) | `failed`.
+ */
+export interface OutboxRepository {
+  /**
+   * Adds a notification. Returns false, and changes nothing, when a notification with the same
+   * `dedupeKey` is already in the outbox (whatever its status): that is how delivery is deduplicated.
+   */
+  enqueue(notification: Notification): Promise<boolean>;
+  /**
+   * Atomically claims due notifications, oldest `nextAttemptAt` first: `pending` ones with
+   * `nextAttemptAt <= now`, and `in_flight` ones whose lease expired. Claimed notifications become
+   * `in_flight` with `leaseUntil = now + leaseMs` and `attempts + 1`. Two concurrent claims never
+   * return the same notification.
+   */
+  claim(options: OutboxClaimOptions): Promise<Notification[]>;
+  /** Marks a claimed notification delivered. */
+  complete(id: string, deliveredAt: number): Promise<void>;
+  /** Puts a claimed notification back to `pending` for another attempt at `nextAttemptAt`. */
+  retry(id: string, options: { readonly nextAttemptAt: number; readonly error: string }): Promise<void>;
+  /** Gives up on a notification: `failed` with the reason. */
+  fail(id: string, options: { readonly error: string; readonly at: number }): Promise<void>;
+  get(id: string): Promise<Notification | null>;
+  /** Newest first by `createdAt`. */
+  list(options?: PageOptions & { readonly status?: NotificationStatus }): Promise<Notification[]>;
+  count(options?: { readonly status?: NotificationStatus }): Promise<number>;
+}
+
+export interface StoreOptions {
+  /**
+   * Retention: the most records kept per collection (snapshots, anomalies, rca, chat sessions,
+   * prompt history, finished outbox notifications); the oldest are deleted first. Firing anomalies
+   * and undelivered notifications are never deleted. `Infinity` keeps everything.
+   * @default 100
+   */
+  readonly maxDocs?: number;
+}
+
+/**
+ * Where Promptheus keeps its records. Every implementation passes the conformance suite in
+ * `@promptheus/core/testing` (`runStoreConformance`).
+ */
+export interface Store {
+  /** `memory`, `sqlite`, `mongodb`, ... */
+  readonly kind: string;
+  readonly snapshots: SnapshotRepository;
+  readonly anomalies: AnomalyRepository;
+  readonly rca: RcaRepository;
+  readonly targets: TargetRepository;
+  readonly emailConfig: EmailConfigRepository;
+  readonly chatSessions: ChatSessionRepository;
+  readonly promptHistory: PromptHistoryRepository;
+  readonly silences: SilenceRepository;
+  readonly outbox: OutboxRepository;
+  /** Releases connections and file handles. Safe to call twice. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,19 @@
+/**
+ * Promptheus core: contracts, models, the Prometheus client, NL→PromQL, detectors, the monitor
+ * and the alert dispatcher.
+ *
+ * @packageDocumentation
+ */
+export type * from './contracts/detector.js';
+export type * from './contracts/events.js';
+export type * from './contracts/llm-provider.js';
+export type * from './contracts/metrics-source.js';
+export type * from './contracts/notifier.js';
+export * from './contracts/pipeline.js';
+export type * from './contracts/store.js';
+export * from './errors.js';
+export * from './model/index.js';
+export type * from './prometheus/types.js';
+export * from './util/abort.js';
+export * from './util/emitter.js';
+export * from './util/id.js';

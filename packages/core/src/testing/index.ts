@@ -1,0 +1,7 @@
+/**
+ * Test helpers for code built on Promptheus: the store conformance suite, a mock LLM provider,
+ * a recording notifier and a real-Prometheus harness.
+ *
+ * @packageDocumentation
+ */
+export {};
