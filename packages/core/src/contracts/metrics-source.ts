@@ -9,6 +9,12 @@ export interface TargetCollection {
   readonly durationMs: number;
   /** Why the target failed; never contains credentials. */
   readonly error?: string;
+  /** Failures in a row, including this one (0 when ok). */
+  readonly consecutiveFailures?: number;
+  /** While backing off after failures: the target is not queried again before this time (ms). */
+  readonly retryAt?: number;
+  /** True when the target was not queried in this collection because it is backing off. */
+  readonly skipped?: boolean;
 }
 
 /** Everything one collection produced. A failing target is reported, never thrown. */
