@@ -12,6 +12,8 @@ export type * from './contracts/notifier.js';
 export * from './contracts/pipeline.js';
 export type * from './contracts/store.js';
 export * from './errors.js';
+export * from './llm/call.js';
+export * from './llm/structured-output.js';
 export * from './model/index.js';
 export type * from './prometheus/types.js';
 export * from './util/abort.js';

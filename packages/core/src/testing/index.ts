@@ -4,4 +4,4 @@
  *
  * @packageDocumentation
  */
-export {};
+export * from './mock-llm-provider.js';
