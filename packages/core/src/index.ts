@@ -18,6 +18,7 @@ export * from './llm/fallback-provider.js';
 export * from './llm/structured-output.js';
 export * from './model/index.js';
 export type * from './prometheus/types.js';
+export * from './rca/index.js';
 export * from './util/abort.js';
 export * from './util/emitter.js';
 export * from './util/id.js';
