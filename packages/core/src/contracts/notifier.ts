@@ -3,6 +3,13 @@ import type { NotificationPayload } from '../model/notification.js';
 export interface NotifierSendOptions {
   /** Aborted when the dispatcher gives up on this attempt (timeout or shutdown). */
   readonly signal?: AbortSignal;
+  /**
+   * Id of the outbox notification being delivered: the same on every attempt, so a notifier can
+   * pass it on as an idempotency key. Absent for test messages and direct calls.
+   */
+  readonly notificationId?: string;
+  /** Group key of the notification (e.g. `{__name__="up",target="prod"}`), when the dispatcher sends it. */
+  readonly groupKey?: string;
 }
 
 /** What a notifier says about its own configuration, with no secrets in it. */
