@@ -19,6 +19,8 @@ export * from './llm/structured-output.js';
 export * from './model/index.js';
 export type * from './prometheus/types.js';
 export * from './rca/index.js';
+export * from './store/memory-store.js';
+export * from './store/store-input.js';
 export * from './util/abort.js';
 export * from './util/emitter.js';
 export * from './util/id.js';

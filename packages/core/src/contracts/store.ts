@@ -9,7 +9,11 @@ import type { Rca } from '../model/rca.js';
 import type { Silence } from '../model/silence.js';
 import type { Target } from '../model/target.js';
 
-/** Paging for list methods. Lists are newest first unless a method says otherwise. */
+/**
+ * Paging for list methods. Lists are newest first unless a method says otherwise; records with the
+ * same time are ordered by id, descending, so pages never overlap. A `limit` or `offset` that is not
+ * a non-negative integer fails with code `invalid_input`.
+ */
 export interface PageOptions {
   /** Maximum number of records. @default 20 */
   readonly limit?: number;
@@ -18,6 +22,7 @@ export interface PageOptions {
 }
 
 export interface SnapshotRepository {
+  /** Fails with code `conflict` on a duplicate id. */
   insert(snapshot: MetricSnapshot): Promise<void>;
   /** Newest first by `timestamp`. */
   list(options?: PageOptions): Promise<MetricSnapshot[]>;
@@ -49,9 +54,15 @@ export type AnomalyPatch = Partial<
 >;
 
 export interface AnomalyRepository {
-  /** Inserts new anomalies in one batch. Fails with code `conflict` on a duplicate id (nothing is inserted). */
+  /**
+   * Inserts new anomalies in one batch. Fails with code `conflict` on a duplicate id, or on a firing
+   * anomaly whose fingerprint already fires (nothing is inserted).
+   */
   insert(anomalies: readonly Anomaly[]): Promise<void>;
-  /** Updates fields of one anomaly; returns the updated record, or null when it does not exist. */
+  /**
+   * Updates fields of one anomaly; returns the updated record, or null when it does not exist.
+   * Fails with code `conflict` when it would make a second anomaly with the same fingerprint fire.
+   */
   update(id: string, patch: AnomalyPatch): Promise<Anomaly | null>;
   get(id: string): Promise<Anomaly | null>;
   /** The firing anomaly with this fingerprint, if any (there is at most one). */
@@ -62,6 +73,7 @@ export interface AnomalyRepository {
 }
 
 export interface RcaRepository {
+  /** Fails with code `conflict` on a duplicate id. */
   insert(rca: Rca): Promise<void>;
   /** The newest RCA of an anomaly. */
   getByAnomaly(anomalyId: string): Promise<Rca | null>;
@@ -110,6 +122,7 @@ export interface ChatSessionRepository {
 }
 
 export interface PromptHistoryRepository {
+  /** Fails with code `conflict` on a duplicate id. */
   insert(entry: PromptHistoryEntry): Promise<void>;
   /** Newest first by `createdAt`. */
   list(options?: PageOptions & { readonly sessionId?: string }): Promise<PromptHistoryEntry[]>;
@@ -117,6 +130,7 @@ export interface PromptHistoryRepository {
 }
 
 export interface SilenceRepository {
+  /** Fails with code `conflict` on a duplicate id. */
   create(silence: Silence): Promise<void>;
   get(id: string): Promise<Silence | null>;
   /** True when it existed. */
@@ -137,11 +151,15 @@ export interface OutboxClaimOptions {
 /**
  * The durable queue of notifications. A notification moves
  * `pending` → (claim) `in_flight` → `delivered` | back to `pending` (retry) | `failed`.
+ * `complete`, `retry` and `fail` fail with code `not_found` for an unknown id and change nothing
+ * once a notification is `delivered` or `failed` (a late answer from a worker whose lease expired
+ * cannot resurrect it).
  */
 export interface OutboxRepository {
   /**
    * Adds a notification. Returns false, and changes nothing, when a notification with the same
    * `dedupeKey` is already in the outbox (whatever its status): that is how delivery is deduplicated.
+   * A duplicate id with another `dedupeKey` fails with code `conflict`.
    */
   enqueue(notification: Notification): Promise<boolean>;
   /**
@@ -151,10 +169,16 @@ export interface OutboxRepository {
    * return the same notification.
    */
   claim(options: OutboxClaimOptions): Promise<Notification[]>;
-  /** Marks a claimed notification delivered. */
+  /** Marks a claimed notification delivered (`deliveredAt` and `updatedAt` set, lease cleared). */
   complete(id: string, deliveredAt: number): Promise<void>;
-  /** Puts a claimed notification back to `pending` for another attempt at `nextAttemptAt`. */
-  retry(id: string, options: { readonly nextAttemptAt: number; readonly error: string }): Promise<void>;
+  /**
+   * Puts a claimed notification back to `pending` for another attempt at `nextAttemptAt`, with
+   * `lastError` set and the lease cleared. `at` (ms) becomes `updatedAt`. @default at: Date.now()
+   */
+  retry(
+    id: string,
+    options: { readonly nextAttemptAt: number; readonly error: string; readonly at?: number },
+  ): Promise<void>;
   /** Gives up on a notification: `failed` with the reason. */
   fail(id: string, options: { readonly error: string; readonly at: number }): Promise<void>;
   get(id: string): Promise<Notification | null>;
@@ -167,7 +191,10 @@ export interface StoreOptions {
   /**
    * Retention: the most records kept per collection (snapshots, anomalies, rca, chat sessions,
    * prompt history, finished outbox notifications); the oldest are deleted first. Firing anomalies
-   * and undelivered notifications are never deleted. `Infinity` keeps everything.
+   * and undelivered notifications are never deleted. `Infinity` keeps everything. Retention runs
+   * when records are added (and when a notification finishes), so a collection never holds more
+   * than `maxDocs` records except for the ones that are never deleted. Anything but a positive
+   * integer or `Infinity` fails with code `config`.
    * @default 100
    */
   readonly maxDocs?: number;

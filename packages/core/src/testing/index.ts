@@ -5,3 +5,4 @@
  * @packageDocumentation
  */
 export * from './mock-llm-provider.js';
+export * from './store-conformance.js';
