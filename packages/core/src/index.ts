@@ -17,6 +17,7 @@ export * from './llm/call.js';
 export * from './llm/fallback-provider.js';
 export * from './llm/structured-output.js';
 export * from './model/index.js';
+export * from './monitor/index.js';
 export type * from './prometheus/types.js';
 export * from './rca/index.js';
 export * from './store/memory-store.js';

@@ -15,6 +15,17 @@ export interface TickSummary {
   readonly errors: ReadonlyArray<{ readonly target: string; readonly error: string }>;
   /** Milliseconds spent in each phase (collect, detect, store, analyse, dispatch, ...). */
   readonly phases: Readonly<Record<string, number>>;
+  /** Anomalies firing after the tick. */
+  readonly firing?: number;
+  /**
+   * What else went wrong in the tick (a detector threw, the store refused a write, ...): the
+   * phase, what failed (a detector name, `store`, `analyst`, ...) and the message.
+   */
+  readonly failures?: ReadonlyArray<{
+    readonly phase: string;
+    readonly source: string;
+    readonly error: string;
+  }>;
 }
 
 /**

@@ -270,7 +270,10 @@ export function createAnalyst(options: AnalystOptions): Analyst {
 
 function describeFailure(error: unknown): string {
   if (PromptheusError.hasCode(error, 'timeout')) return `LLM timed out: ${error.message}`;
-  if (PromptheusError.hasCode(error, 'aborted')) return `LLM call aborted: ${error.message}`;
+  if (PromptheusError.hasCode(error, 'aborted')) {
+    const why = error.cause === undefined ? error.message : errorMessage(error.cause);
+    return `LLM call aborted: ${why}`;
+  }
   return `LLM failed: ${errorMessage(error)}`.slice(0, 500);
 }
 

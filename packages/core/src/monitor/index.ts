@@ -1,0 +1,10 @@
+export { anomalyFingerprint } from './fingerprint.js';
+export {
+  createMonitor,
+  type Monitor,
+  type MonitorDispatcher,
+  type MonitorOptions,
+  type MonitorState,
+  type MonitorTargetState,
+} from './monitor.js';
+export { createStoreTargets, type StoreTarget, type StoreTargetsOptions } from './store-targets.js';
