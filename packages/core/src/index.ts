@@ -4,6 +4,8 @@
  *
  * @packageDocumentation
  */
+export * from './alerts/index.js';
+export * from './ask/index.js';
 export type * from './contracts/detector.js';
 export type * from './contracts/events.js';
 export type * from './contracts/llm-provider.js';

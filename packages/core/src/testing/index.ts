@@ -5,4 +5,5 @@
  * @packageDocumentation
  */
 export * from './mock-llm-provider.js';
+export * from './recording-notifier.js';
 export * from './store-conformance.js';
