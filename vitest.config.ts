@@ -9,6 +9,7 @@ const workspaceAliases = [
   { find: /^@promptheus\/core$/, replacement: source('./packages/core/src/index.ts') },
   { find: /^@promptheus\/storage-sqlite$/, replacement: source('./packages/storage-sqlite/src/index.ts') },
   { find: /^@promptheus\/storage-mongo$/, replacement: source('./packages/storage-mongo/src/index.ts') },
+  { find: /^@promptheus\/llm\/testing$/, replacement: source('./packages/llm/src/testing/index.ts') },
   { find: /^@promptheus\/llm$/, replacement: source('./packages/llm/src/index.ts') },
   { find: /^@promptheus\/notifiers$/, replacement: source('./packages/notifiers/src/index.ts') },
   { find: /^@promptheus\/server$/, replacement: source('./packages/server/src/index.ts') },
