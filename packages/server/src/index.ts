@@ -5,17 +5,23 @@
  * @packageDocumentation
  */
 export { createApp, DEFAULT_APP_CONFIG } from './app.js';
+export type { Env, ServerConfig } from './config.js';
+export { configWarnings, isLoopback, loadConfig } from './config.js';
 export { bearerToken, tokenMatches } from './http/auth.js';
 export type { ApiErrorBody, ApiErrorCode, FieldError } from './http/errors.js';
 export { HttpError, toErrorResponse } from './http/errors.js';
 export type { RateLimitDecision, RateLimiter, RateLimiterOptions } from './http/rate-limit.js';
 export { createRateLimiter } from './http/rate-limit.js';
+export type { LiveBatch, LiveEvent, LiveHub, LiveHubOptions } from './live.js';
+export { createLiveHub } from './live.js';
 export type { LogFields, Logger, LoggerOptions, LogLevel } from './logger.js';
 export { createLogger, redactUrl, silentLogger } from './logger.js';
 export type { ServerMetrics, ServerMetricsOptions } from './metrics.js';
 export { createServerMetrics } from './metrics.js';
 export type { OpenApiOptions } from './openapi.js';
 export { buildOpenApiDocument } from './openapi.js';
+export type { RunningServer, ServeOptions } from './serve.js';
+export { serve } from './serve.js';
 export type {
   AppConfig,
   AppDependencies,
@@ -27,3 +33,5 @@ export type {
   MonitorStateView,
   TestDeliveryResult,
 } from './types.js';
+export type { AttachedWebSocket, WebSocketOptions } from './websocket.js';
+export { attachWebSocket, WEBSOCKET_PROTOCOL } from './websocket.js';
