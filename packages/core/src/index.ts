@@ -20,7 +20,20 @@ export * from './llm/fallback-provider.js';
 export * from './llm/structured-output.js';
 export * from './model/index.js';
 export * from './monitor/index.js';
+export * from './prometheus/client.js';
+export type { ResponseContext } from './prometheus/response.js';
+export * from './prometheus/source.js';
 export type * from './prometheus/types.js';
+export { parseSampleValue } from './prometheus/values.js';
+export {
+  createVectorDecoder,
+  type DecodedSamples,
+  decodeVectorSamples,
+  decodeVectorSamplesSafely,
+  scanVectorSamples,
+  type VectorDecoder,
+  type VectorDecoderOptions,
+} from './prometheus/vector-samples.js';
 export * from './rca/index.js';
 export * from './store/memory-store.js';
 export * from './store/store-input.js';

@@ -4,6 +4,8 @@
  *
  * @packageDocumentation
  */
+export * from './exporter.js';
 export * from './mock-llm-provider.js';
+export * from './prometheus.js';
 export * from './recording-notifier.js';
 export * from './store-conformance.js';
