@@ -71,10 +71,13 @@ const meaninglessValues = new Set([
   'n/a',
 ]);
 
+const typeSuffixes = new Set(['total', 'count', 'sum', 'bucket', 'created', 'info']);
+
 /** The content stems of a metric name: `node_memory_MemTotal_bytes` → `node`, `memory`, `mem`, `total`. */
 export function nameStemsOf(name: string): string[] {
   const words = splitName(name);
-  while (words.length > 1 && suffixWords.has(words.at(-1)!)) words.pop();
+  if (words.length > 1 && typeSuffixes.has(words.at(-1)!)) words.pop();
+  if (words.length > 1 && suffixWords.has(words.at(-1)!)) words.pop();
   return words.map(stem);
 }
 
@@ -249,8 +252,10 @@ export function retrieveMetrics(
   for (const word of content) {
     const factor = options.weights?.get(word.index) ?? 1;
     const best = new Map<number, { contribution: number; nameStem: string | null }>();
+    // a synonym is worth at most what the word itself is worth: a common word stays common
+    const wordIdf = index.postings.has(word.stem) ? index.idf(word.stem) : Number.POSITIVE_INFINITY;
     for (const [variant, similarity] of expandStem(index, word.stem)) {
-      const idf = index.idf(variant);
+      const idf = Math.min(index.idf(variant), wordIdf);
       for (const posting of index.postings.get(variant) ?? []) {
         if (options.filter && !options.filter(snapshot.metrics[posting.metric]!)) continue;
         const contribution = similarity * fieldWeights[posting.field] * idf * factor;
@@ -279,6 +284,7 @@ export function retrieveMetrics(
     }
     entry.score += extra;
   }
+  const intent = unitIntent(questionStems);
   const ranked: RetrievedMetric[] = [];
   for (const [position, entry] of scores) {
     const metric = snapshot.metrics[position]!;
@@ -288,10 +294,39 @@ export function retrieveMetrics(
     let score = entry.score * (0.55 + 0.45 * nameCoverage);
     if (!mentionsCapacity && stems.some((word) => capacityStems.has(word))) score *= 0.75;
     if (metric.name.endsWith('_created')) score *= 0.5;
+    if (intent === 'count' && (metric.unit === 'bytes' || metric.unit === 'seconds')) score *= 0.7;
+    if (intent === 'bytes' && metric.unit !== 'bytes' && metric.unit !== 'bits') score *= 0.7;
     ranked.push({ metric, score, matchedWords: entry.matched, nameCoverage });
   }
   ranked.sort((a, b) => b.score - a.score || a.metric.name.length - b.metric.name.length);
   return ranked.slice(0, options.limit ?? 10);
+}
+
+const countIntent = new Set(['iop', 'op', 'operation', 'rp', 'qp', 'request', 'call', 'event']);
+const bytesIntent = new Set([
+  'byte',
+  'gb',
+  'gib',
+  'mb',
+  'mib',
+  'tb',
+  'tib',
+  'kb',
+  'traffic',
+  'bandwidth',
+  'throughput',
+  'space',
+  'gbp',
+  'mbp',
+  'egress',
+  'ingress',
+]);
+
+/** What kind of quantity the question asks about, from its words: counts of operations or amounts of bytes. */
+function unitIntent(stems: ReadonlySet<string>): 'count' | 'bytes' | null {
+  for (const word of stems) if (bytesIntent.has(word)) return 'bytes';
+  for (const word of stems) if (countIntent.has(word)) return 'count';
+  return null;
 }
 
 /**
@@ -376,12 +411,15 @@ export function findValueMentions(index: CatalogIndex, words: readonly Word[]): 
     }
   }
   // partial: one distinctive word of a multi-word value ("search" for "/v1/search")
+  const exact = new Set(
+    mentions.map((mention) => `${mention.metric}|${mention.label}|${mention.words.join(',')}`),
+  );
   for (const word of words) {
-    if (taken.has(word.index) || stopWords.has(word.text) || numberOnly(word.text) || word.text.length < 3)
-      continue;
+    if (stopWords.has(word.text) || numberOnly(word.text) || word.text.length < 3) continue;
     const found = index.valueWords.get(word.text);
     if (!found) continue;
     for (const reference of found) {
+      if (exact.has(`${reference.metric}|${reference.label}|${word.index}`)) continue;
       const informative = reference.words.filter((part) => !/^(v\d+|api|\d+)$/.test(part));
       mentions.push({
         metric: reference.metric,
@@ -412,9 +450,27 @@ export function findValueMentions(index: CatalogIndex, words: readonly Word[]): 
       }
     });
   }
+  // "errors" on a metric with HTTP status codes are the 5xx responses
+  for (const word of words) {
+    if (word.stem !== 'error' && word.stem !== 'fail') continue;
+    if (mentions.some((mention) => mention.words.includes(word.index) && mention.strength === 1)) continue;
+    index.snapshot.metrics.forEach((metric, position) => {
+      for (const label of metric.labels.values()) {
+        if (/code|status/.test(label.name) && label.values.some((value) => /^5\d\d$/.test(value)))
+          mentions.push({
+            metric: position,
+            label: label.name,
+            value: '5..',
+            operator: '=~',
+            words: [word.index],
+            strength: 0.9,
+          });
+      }
+    });
+  }
   // "root filesystem" / "root partition" → mountpoint "/"
   for (const word of words) {
-    if (word.text !== 'root') continue;
+    if (word.text !== 'root' && word.text !== '/') continue;
     index.snapshot.metrics.forEach((metric, position) => {
       for (const label of metric.labels.values()) {
         if (/mount|path/.test(label.name) && label.values.includes('/'))

@@ -59,6 +59,47 @@ const irregularStems: Readonly<Record<string, string>> = {
   alive: 'alive',
 };
 
+/** Words ending in -us or -is that are not plurals. */
+const latinEndings = new Set([
+  'status',
+  'bus',
+  'virus',
+  'bonus',
+  'corpus',
+  'census',
+  'campus',
+  'consensus',
+  'focus',
+  'plus',
+  'minus',
+  'nexus',
+  'prometheus',
+  'radius',
+  'apparatus',
+  'stimulus',
+  'analysis',
+  'axis',
+  'basis',
+  'redis',
+  'chassis',
+  'thesis',
+  'diagnosis',
+  'crisis',
+  'emphasis',
+  'this',
+  'is',
+  'us',
+  'was',
+  'has',
+  'does',
+  'yes',
+  'kubernetes',
+  'series',
+  'always',
+  'various',
+  'previous',
+]);
+
 /**
  * A light English stemmer tuned for metric vocabularies: plural and verb endings go
  * (`requests` → `request`, `started` → `start`, `stalled` → `stall`), short words stay.
@@ -70,7 +111,7 @@ export function stem(word: string): string {
   let result = word;
   if (result.endsWith('ies') && result.length > 4) result = `${result.slice(0, -3)}y`;
   else if (result.endsWith('sses')) result = result.slice(0, -2);
-  else if (result.endsWith('ss') || result.endsWith('us') || result.endsWith('is')) return result;
+  else if (result.endsWith('ss') || latinEndings.has(result)) return result;
   else if (result.endsWith('s') && !result.endsWith('ss')) result = result.slice(0, -1);
   if (result.length > 5 && result.endsWith('ing')) result = undouble(result.slice(0, -3));
   else if (result.length > 4 && result.endsWith('ed')) result = undouble(result.slice(0, -2));
@@ -118,9 +159,24 @@ const synonymGroups: readonly (readonly string[])[] = [
   ['disk', 'filesystem', 'fs', 'storage', 'volume', 'drive', 'store'],
   ['network', 'net', 'traffic', 'bandwidth', 'throughput', 'egress', 'ingress', 'transmit', 'receive'],
   ['request', 'rps', 'call', 'query', 'qps', 'hit'],
-  ['size', 'big', 'large', 'capacity', 'total', 'installed', 'physical'],
+  ['size', 'big', 'large', 'capacity', 'installed'],
   ['used', 'usage', 'use', 'utilization', 'busy', 'full', 'consumed', 'stored', 'occupied', 'load'],
-  ['temperature', 'temp', 'hot', 'hottest', 'heat', 'thermal', 'celsiu', 'warm', 'cold', 'coldest'],
+  [
+    'temperature',
+    'temp',
+    'hot',
+    'hottest',
+    'heat',
+    'thermal',
+    'celsiu',
+    'warm',
+    'cold',
+    'coldest',
+    'hotter',
+    'warmer',
+    'colder',
+    'cooler',
+  ],
   ['finish', 'complet', 'done', 'finished', 'processed', 'handled', 'ended'],
   ['start', 'begin', 'launch', 'initiat', 'open', 'new', 'creat'],
   ['viewer', 'watch', 'audience', 'view', 'person', 'user', 'concurrent'],
@@ -132,7 +188,7 @@ const synonymGroups: readonly (readonly string[])[] = [
   ['restart', 'reboot', 'crash'],
   ['connection', 'conn', 'socket', 'session'],
   ['free', 'available', 'avail', 'remaining', 'left'],
-  ['iop', 'io', 'operation', 'op'],
+  ['iop', 'io', 'operation', 'op', 'complet'],
   ['instance', 'server', 'host', 'machine', 'node'],
   ['gpu', 'graphic', 'accelerator'],
   ['sample', 'datapoint', 'point'],

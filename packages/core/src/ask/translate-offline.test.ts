@@ -1,0 +1,181 @@
+import { describe, expect, it } from 'vitest';
+import { validatePromql } from './promql.js';
+import { tokenize } from './question.js';
+import { webShopCatalog } from './test-fixtures.js';
+import { translateOffline } from './translate-offline.js';
+
+const snapshot = webShopCatalog();
+const translate = (question: string) => translateOffline(question, snapshot);
+
+describe('translateOffline', () => {
+  const cases: ReadonlyArray<readonly [string, string]> = [
+    ['Show CPU usage for server1', 'cpu_usage_percent{host="server1"}'],
+    ['request rate per route', 'sum by (route) (rate(http_requests_total[5m]))'],
+    ['requests per minute on /checkout', 'sum (rate(http_requests_total{route="/checkout"}[5m])) * 60'],
+    [
+      'how many requests did /cart get in the last hour',
+      'sum (increase(http_requests_total{route="/cart"}[1h]))',
+    ],
+    [
+      'error rate of the checkout route in %',
+      '100 * sum (rate(http_requests_total{route="/checkout", code=~"5.."}[5m])) / sum (rate(http_requests_total{route="/checkout"}[5m]))',
+    ],
+    [
+      'share of 5xx responses per route',
+      'sum by (route) (rate(http_requests_total{code=~"5.."}[5m])) / sum by (route) (rate(http_requests_total[5m]))',
+    ],
+    [
+      'which route has the most 5xx errors?',
+      'topk(1, sum by (route) (rate(http_requests_total{code=~"5.."}[5m])))',
+    ],
+    ['top 3 routes by request rate', 'topk(3, sum by (route) (rate(http_requests_total[5m])))'],
+    [
+      'p95 latency of /checkout in ms',
+      '1000 * histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket{route="/checkout"}[5m])))',
+    ],
+    [
+      'median request duration by route over the last 10 minutes',
+      'histogram_quantile(0.5, sum by (le, route) (rate(http_request_duration_seconds_bucket[10m])))',
+    ],
+    [
+      'average response time of the search route',
+      'sum (rate(http_request_duration_seconds_sum{route="/search"}[5m])) / sum (rate(http_request_duration_seconds_count{route="/search"}[5m]))',
+    ],
+    [
+      'what % of requests take longer than 500ms',
+      '100 * (1 - sum (rate(http_request_duration_seconds_bucket{le="0.5"}[5m])) / sum (rate(http_request_duration_seconds_count[5m])))',
+    ],
+    ['p99 db query latency for inserts', 'db_query_duration_seconds{operation="insert", quantile="0.99"}'],
+    ['is billing down?', 'up{job="billing"} == 0'],
+    ['how many targets are down', 'count(up == 0)'],
+    ['free disk space on / in GiB', 'node_filesystem_avail_bytes{mountpoint="/"} / 1024^3'],
+    ['How big is the root filesystem in GB?', 'node_filesystem_size_bytes{mountpoint="/"} / 1e9'],
+    ['memory available on server1 in GB', 'node_memory_MemAvailable_bytes{instance="server1:9100"} / 1e9'],
+    [
+      'network traffic received on eth0 in Mbps',
+      'sum (rate(node_network_receive_bytes_total{device="eth0"}[5m])) * 8 / 1e6',
+    ],
+    ['jobs waiting in the emails queue', 'queue_jobs_waiting{queue="emails"}'],
+    ['orders per hour by payment method', 'sum by (payment_method) (rate(orders_created_total[5m])) * 3600'],
+    [
+      'cache hit ratio for the sessions cache',
+      'sum (rate(cache_lookups_total{cache="sessions", result="hit"}[5m])) / sum (rate(cache_lookups_total{cache="sessions"}[5m]))',
+    ],
+    ['which version of checkout-api is running', 'app_build_info{service="checkout-api"}'],
+    ['hottest disk', 'topk(1, disk_temperature_celsius)'],
+    ['disks hotter than 50', 'disk_temperature_celsius > 50'],
+    ['hosts with cpu usage above 80%', 'cpu_usage_percent > 80'],
+    ['cpu time by mode in %', '100 * avg by (mode) (rate(node_cpu_seconds_total[5m]))'],
+    [
+      'iowait % on server1',
+      '100 * avg (rate(node_cpu_seconds_total{mode="iowait", instance="server1:9100"}[5m]))',
+    ],
+    [
+      'memory available vs total on server1, in %',
+      '100 * node_memory_MemAvailable_bytes{instance="server1:9100"} / node_memory_MemTotal_bytes{instance="server1:9100"}',
+    ],
+  ];
+
+  it.each(cases)('%s', (question, expected) => {
+    const result = translate(question);
+    expect(result.promql, result.reason).toBe(expected);
+    expect(validatePromql(result.promql!, snapshot).issues).toEqual([]);
+  });
+
+  it('abstains, with the closest metrics, when nothing in the catalog fits', () => {
+    for (const question of [
+      'kafka consumer lag',
+      'what is the weather in paris',
+      'How many ad impressions did we serve?',
+    ]) {
+      const result = translate(question);
+      expect(result.promql, question).toBeNull();
+      expect(result.reason).toMatch(/closest are \w+/);
+      expect(result.closest.length).toBeGreaterThan(0);
+    }
+  });
+
+  it('refuses a bucket boundary that does not exist instead of approximating it', () => {
+    const result = translate('what % of requests take longer than 300ms');
+    expect(result.promql).toBeNull();
+    expect(result.reason).toMatch(
+      /no bucket boundary at 0.3 seconds; its boundaries are 0.05, 0.1, 0.25, 0.5/,
+    );
+  });
+
+  it('describes the result shape for the layout', () => {
+    expect(translate('p95 latency of /checkout in ms').shape).toMatchObject({ unit: 'ms', single: true });
+    expect(translate('request rate per route').shape).toMatchObject({
+      unit: '/s',
+      groupBy: ['route'],
+      single: false,
+    });
+    expect(translate('which route has the most 5xx errors?').shape?.ranking).toEqual({
+      direction: 'top',
+      k: 1,
+    });
+    expect(translate('which version of checkout-api is running').shape?.info).toBe(true);
+    expect(translate('is billing down?').shape?.threshold).toEqual({ operator: '==', value: 0 });
+  });
+
+  it('quotes label values as data', () => {
+    const tricky = translateOffline(
+      'orders paid with pay"pal',
+      webShopCatalogWith({ payment_method: ['pay"pal', 'card'] }),
+    );
+    expect(tricky.promql).toBe('sum (rate(orders_created_total{payment_method="pay\\"pal"}[5m]))');
+  });
+
+  it('handles empty questions and empty catalogs', () => {
+    expect(translate('   ').promql).toBeNull();
+    expect(translateOffline('cpu usage', { ...snapshot, metrics: [] }).reason).toMatch(/catalog is empty/);
+  });
+});
+
+describe('tokenize', () => {
+  it('keeps values together and separates operators and units', () => {
+    expect(tokenize('p99 of /v1/search in 5m, 20% vs a / b - c').map((token) => token.text)).toEqual([
+      'p99',
+      'of',
+      'v1',
+      'search',
+      'in',
+      '5',
+      'm',
+      ',',
+      '20',
+      '%',
+      'vs',
+      'a',
+      '/',
+      'b',
+      '-',
+      'c',
+    ]);
+    expect(tokenize('sports-1 on 4k_hdr').map((token) => token.text)).toEqual([
+      'sports',
+      '1',
+      'on',
+      '4k',
+      'hdr',
+    ]);
+  });
+});
+
+function webShopCatalogWith(labels: Readonly<Record<string, readonly string[]>>) {
+  const base = webShopCatalog();
+  const orders = base.byName.get('orders_created_total')!;
+  const replaced = {
+    ...orders,
+    labels: new Map(
+      Object.entries(labels).map(([name, values]) => [name, { name, values, truncated: false }]),
+    ),
+  };
+  const metrics = base.metrics.map((metric) => (metric === orders ? replaced : metric));
+  return {
+    ...base,
+    metrics,
+    byName: new Map(metrics.map((metric) => [metric.name, metric])),
+    bySeries: new Map(metrics.map((metric) => [metric.name, metric])),
+  };
+}

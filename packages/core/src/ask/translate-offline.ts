@@ -1,0 +1,1781 @@
+import { type CatalogMetric, escapeRegex, labelNumber, type MetricCatalogSnapshot } from './catalog.js';
+import { formatDuration, quote } from './promql.js';
+import {
+  byteUnit,
+  numberOf,
+  type OutputUnit,
+  percentUnit,
+  type Token,
+  timeUnit,
+  timeUnitSeconds,
+  tokenize,
+} from './question.js';
+import {
+  type CatalogIndex,
+  catalogIndex,
+  closestMetricNames,
+  contentWords,
+  findValueMentions,
+  matchLabelName,
+  nameStemsOf,
+  type RetrievedMetric,
+  retrieveMetrics,
+  type ValueMention,
+} from './retrieval.js';
+import { splitName, stem, stopWords, synonymsOf } from './text.js';
+
+/** What the query computes, for choosing a chart and describing the answer. */
+export interface QueryShape {
+  /** Metric families the query reads. */
+  readonly metrics: readonly string[];
+  /** Type of the main metric. */
+  readonly metricType: CatalogMetric['type'];
+  /** Unit of the result: `%`, `s`, `ms`, `bytes`, `GB`, `bytes/s`, `Gbps`, `/s`, `/min`, `ratio`, `°C`, `` (plain number). */
+  readonly unit: string;
+  /** Labels the result is broken down by (empty for one aggregated series). */
+  readonly groupBy: readonly string[];
+  /** `topk`/`bottomk` with k, when the query ranks series. */
+  readonly ranking: { readonly direction: 'top' | 'bottom'; readonly k: number } | null;
+  /** A comparison filter such as `> 80`, when the query keeps only some series. */
+  readonly threshold: { readonly operator: string; readonly value: number } | null;
+  /** True when the result is one number (an aggregate without grouping). */
+  readonly single: boolean;
+  /** True when the metric is an info metric whose labels are the answer. */
+  readonly info: boolean;
+  /** Upper bound of the value when known (1 for 0/1 metrics, 100 for percent). */
+  readonly max: number | null;
+}
+
+/** The outcome of {@link translateOffline}. */
+export interface OfflineTranslation {
+  /** The query, or null when the translator is not confident (then `reason` says why). */
+  readonly promql: string | null;
+  /** 0..1; below `minConfidence` no query is returned. */
+  readonly confidence: number;
+  /** What the query does, or why there is none. */
+  readonly reason: string;
+  /** Closest metric names when no metric fits the question. */
+  readonly closest: readonly string[];
+  /** Present with a query. */
+  readonly shape: QueryShape | null;
+}
+
+/** Options of {@link translateOffline}. */
+export interface OfflineTranslatorOptions {
+  /** Window of `rate()` when the question names none. @default 300 (5m) */
+  readonly defaultWindowSeconds?: number;
+  /** Below this confidence no query is returned. @default 0.5 */
+  readonly minConfidence?: number;
+}
+
+type Aggregation = 'sum' | 'avg' | 'max' | 'min' | 'count';
+
+interface Comparison {
+  readonly operator: '>' | '<' | '>=' | '<=' | '==' | '!=';
+  readonly value: number;
+  /** Unit the threshold is given in. */
+  readonly unit: OutputUnit | null;
+  /** True when the threshold is a time (`longer than 2 seconds`). */
+  readonly duration: boolean;
+}
+
+interface Features {
+  quantile: number | null;
+  windowSeconds: number | null;
+  /** Seconds per unit of "per minute" etc.; 1 for "per second". */
+  perSeconds: number | null;
+  output: OutputUnit | null;
+  comparison: Comparison | null;
+  ranking: { direction: 'top' | 'bottom'; k: number; phraseStart: number | null } | null;
+  aggregation: Aggregation | null;
+  breakdown: number[][];
+  which: number[] | null;
+  ratio: boolean;
+  percent: boolean;
+  mean: boolean;
+  howMany: boolean;
+  down: boolean;
+  up: boolean;
+  operator: { kind: 'divide' | 'subtract' | 'add'; at: number; percent: boolean } | null;
+  increase: boolean;
+  /** Token indexes used by the structure of the question (not for choosing metrics). */
+  consumed: Set<number>;
+}
+
+const superlativesTop = new Set([
+  'most',
+  'highest',
+  'biggest',
+  'largest',
+  'greatest',
+  'max',
+  'maximum',
+  'hottest',
+  'busiest',
+  'slowest',
+  'worst',
+  'heaviest',
+  'fullest',
+  'top',
+]);
+const superlativesBottom = new Set([
+  'least',
+  'lowest',
+  'smallest',
+  'fewest',
+  'coldest',
+  'idlest',
+  'min',
+  'minimum',
+  'bottom',
+  'emptiest',
+]);
+/** Superlatives that also say what is measured. */
+const superlativeMeaning: Readonly<Record<string, string>> = {
+  hottest: 'temperature',
+  coldest: 'temperature',
+  busiest: 'busy',
+  idlest: 'busy',
+  slowest: 'latency',
+  fullest: 'used',
+  emptiest: 'used',
+  heaviest: 'load',
+};
+const downWords = new Set([
+  'down',
+  'offline',
+  'unreachable',
+  'dead',
+  'failing',
+  'unhealthy',
+  'broken',
+  'outage',
+]);
+const outcomeLabel =
+  /(^|_)(code|status|result|outcome|state|response|reason|success|error|verdict|decision)($|_)/;
+const outcomeStems = new Set(
+  [
+    'fail',
+    'error',
+    'succeed',
+    'success',
+    'deny',
+    'denied',
+    'hit',
+    'miss',
+    'timeout',
+    'reject',
+    'drop',
+    'abort',
+    'cancel',
+    'ok',
+    'accept',
+    'grant',
+    'block',
+  ].map(stem),
+);
+const countEntities = new Set(
+  [
+    'target',
+    'instance',
+    'host',
+    'server',
+    'node',
+    'pod',
+    'container',
+    'service',
+    'job',
+    'series',
+    'machine',
+    'endpoint',
+  ].map(stem),
+);
+const nonAdditiveUnits = new Set(['celsius', 'ratio', 'percent', 'seconds', 'milliseconds', 'fahrenheit']);
+
+const at = (tokens: readonly Token[], position: number) => tokens[position];
+const textAt = (tokens: readonly Token[], position: number) => tokens[position]?.text;
+
+/** Reads the structure of a question: quantiles, windows, units, rankings, breakdowns, ratios. */
+function analyze(tokens: readonly Token[]): Features {
+  const consumed = new Set<number>();
+  const features: Features = {
+    quantile: null,
+    windowSeconds: null,
+    perSeconds: null,
+    output: null,
+    comparison: null,
+    ranking: null,
+    aggregation: null,
+    breakdown: [],
+    which: null,
+    ratio: false,
+    percent: false,
+    mean: false,
+    howMany: false,
+    down: false,
+    up: false,
+    operator: null,
+    increase: false,
+    consumed,
+  };
+  const use = (...positions: number[]) => {
+    for (const position of positions) consumed.add(position);
+  };
+  const count = tokens.length;
+  for (let position = 0; position < count; position++) {
+    const token = tokens[position]!;
+    const text = token.text;
+    const next = textAt(tokens, position + 1);
+    const previous = textAt(tokens, position - 1);
+
+    // quantiles: p95, p99.9, 95th percentile, median
+    const pMatch = /^p(\d{1,2}(?:\.\d+)?)$/.exec(text);
+    if (pMatch) {
+      features.quantile = Number(pMatch[1]) / 100;
+      use(position);
+      continue;
+    }
+    if ((text === 'percentile' || text === 'quantile') && position > 0) {
+      const raw = /^(\d{1,2}(?:\.\d+)?)(st|nd|rd|th)?$/.exec(textAt(tokens, position - 1) ?? '');
+      if (raw) {
+        features.quantile = Number(raw[1]) / 100;
+        use(position - 1, position);
+        continue;
+      }
+      const after = numberOf(at(tokens, position + 1));
+      if (after !== null) {
+        features.quantile = after <= 1 ? after : after / 100;
+        use(position, position + 1);
+        continue;
+      }
+    }
+    if (/^\d{1,2}(st|nd|rd|th)$/.test(text) && next === 'percentile') continue;
+    if (text === 'median') {
+      features.quantile = 0.5;
+      use(position);
+      continue;
+    }
+
+    // time windows: last 10 minutes, past hour, over the last 30m, (5m)
+    if (text === 'today' || text === 'yesterday') {
+      features.windowSeconds = 86400;
+      use(position);
+      continue;
+    }
+    if (['last', 'past', 'previous', 'recent', 'within'].includes(text)) {
+      let cursor = position + 1;
+      let amount = numberOf(at(tokens, cursor));
+      if (amount !== null) cursor++;
+      else amount = 1;
+      const seconds = timeUnitSeconds(textAt(tokens, cursor));
+      if (seconds !== null && seconds >= 1) {
+        features.windowSeconds = amount * seconds;
+        use(position, cursor);
+        if (cursor > position + 1) use(position + 1);
+        position = cursor;
+        continue;
+      }
+    }
+    if (token.kind === 'number' && position + 1 < count) {
+      const seconds = timeUnitSeconds(next);
+      const prior = previous ?? '';
+      const isThreshold = [
+        'than',
+        'above',
+        'below',
+        'under',
+        'over',
+        'exceeds',
+        '>',
+        '<',
+        '>=',
+        '<=',
+      ].includes(prior);
+      if (
+        seconds !== null &&
+        seconds >= 1 &&
+        !isThreshold &&
+        (['in', 'for', 'of', '(', ',', 'over', 'a', 'each', 'every'].includes(prior) ||
+          /^(s|m|h|d|w)$/.test(next ?? '') ||
+          textAt(tokens, position + 2) === 'rate' ||
+          textAt(tokens, position + 2) === 'window' ||
+          textAt(tokens, position + 2) === ',' ||
+          textAt(tokens, position + 2) === ')' ||
+          position + 2 === count)
+      ) {
+        features.windowSeconds = Number(text) * seconds;
+        use(position, position + 1);
+        position++;
+        continue;
+      }
+    }
+
+    // per-unit rates: per second, per minute, /s, rps
+    if ((text === 'per' || text === 'a' || text === '/' || text === 'each' || text === 'every') && next) {
+      const seconds = timeUnitSeconds(next);
+      if (
+        seconds !== null &&
+        seconds >= 1 &&
+        !(text === 'a' && previous !== undefined && /^\d/.test(previous))
+      ) {
+        features.perSeconds = seconds;
+        use(position, position + 1);
+        position++;
+        continue;
+      }
+    }
+    if (['rps', 'qps', 'iops', 'ops'].includes(text)) {
+      features.perSeconds = 1;
+      if (text !== 'iops') use(position);
+    }
+    if (text === 'daily') features.perSeconds = 86400;
+    if (text === 'hourly') features.perSeconds = 3600;
+
+    // comparisons: above 80%, less than 20% busy, longer than 2 seconds, > 5
+    const comparisonOperator = comparisonAt(tokens, position);
+    if (comparisonOperator) {
+      const valuePosition = position + comparisonOperator.length;
+      const value = numberOf(at(tokens, valuePosition));
+      if (value !== null && at(tokens, valuePosition)?.kind === 'number') {
+        const unitWord = textAt(tokens, valuePosition + 1);
+        let unit: OutputUnit | null = null;
+        let duration = false;
+        if (unitWord === '%' || unitWord === 'percent') unit = percentUnit;
+        else if (timeUnit(unitWord)) {
+          unit = timeUnit(unitWord);
+          duration = true;
+        } else if (byteUnit(unitWord)) unit = byteUnit(unitWord);
+        if (comparisonOperator.duration) duration = unit?.kind === 'time' || duration;
+        features.comparison = { operator: comparisonOperator.operator, value, unit, duration };
+        // "hotter than" also says what is measured: keep the word for choosing the metric
+        use(...range(position + (comparisonOperator.keep ? 1 : 0), valuePosition + (unit ? 1 : 0)));
+        position = valuePosition + (unit ? 1 : 0);
+        continue;
+      }
+    }
+
+    // output units: in ms, in GB, %, Gbps, in minutes
+    const bytes = byteUnit(text);
+    if (bytes && token.kind === 'word') {
+      features.output = bytes;
+      use(position);
+      if (previous === 'in') use(position - 1);
+      continue;
+    }
+    if (text === '%' || text === 'percent' || text === 'percentage' || text === 'pct') {
+      features.percent = true;
+      use(position);
+      if (!features.output) features.output = percentUnit;
+      if (previous === 'in' || previous === 'as') use(position - 1);
+      continue;
+    }
+    if (previous === 'in' && timeUnit(text) && !/^\d/.test(textAt(tokens, position - 2) ?? '')) {
+      features.output = timeUnit(text);
+      use(position - 1, position);
+      continue;
+    }
+    if (text === 'ms' || text === 'milliseconds') {
+      features.output = timeUnit('ms');
+      use(position);
+      continue;
+    }
+
+    // rankings: top 5, which … most, hottest GPU, bottom 3
+    if ((text === 'top' || text === 'bottom') && token.kind === 'word') {
+      const k = numberOf(at(tokens, position + 1));
+      if (k !== null && at(tokens, position + 1)?.kind === 'number') {
+        features.ranking = { direction: text === 'top' ? 'top' : 'bottom', k, phraseStart: position + 2 };
+        use(position, position + 1);
+        position++;
+        continue;
+      }
+    }
+    if (superlativesTop.has(text) || superlativesBottom.has(text)) {
+      const direction = superlativesTop.has(text) ? 'top' : 'bottom';
+      if (!features.ranking) features.ranking = { direction, k: 1, phraseStart: position + 1 };
+      if (!superlativeMeaning[text]) use(position);
+      continue;
+    }
+
+    // aggregations
+    if (['average', 'avg', 'mean'].includes(text)) {
+      features.aggregation = 'avg';
+      features.mean = true;
+      use(position);
+      continue;
+    }
+    if (['total', 'sum', 'overall', 'combined', 'together', 'altogether', 'aggregate'].includes(text)) {
+      if (!features.aggregation) features.aggregation = 'sum';
+      continue;
+    }
+    if (['peak'].includes(text)) {
+      features.aggregation = 'max';
+      use(position);
+      continue;
+    }
+
+    // breakdowns: by X, per X, for each X, split by X
+    if ((text === 'by' || text === 'per' || text === 'each' || text === 'every') && next) {
+      if (text === 'by' && ['the', 'a'].includes(next)) continue;
+      const phrase = phraseAfter(tokens, position + 1);
+      if (phrase.length > 0) {
+        features.breakdown.push(phrase);
+        use(position);
+      }
+      continue;
+    }
+    if (text === 'which' || (text === 'what' && next !== 'is' && next !== 'are' && next !== '%')) {
+      const phrase = phraseAfter(tokens, position + 1);
+      if (phrase.length > 0 && text === 'which') features.which = phrase;
+      continue;
+    }
+
+    // ratios: ratio, rate in %, share of, what percent of, A / B, A vs B, as % of
+    if (['ratio', 'share', 'fraction', 'proportion'].includes(text)) {
+      features.ratio = true;
+      use(position);
+      continue;
+    }
+    if (
+      text === 'rate' &&
+      previous &&
+      (outcomeStems.has(stem(previous)) || ['error', 'errors'].includes(previous))
+    ) {
+      features.ratio = true;
+      use(position);
+      continue;
+    }
+    if (token.kind === 'symbol' && text === '/') {
+      features.operator = { kind: 'divide', at: position, percent: false };
+      use(position);
+      continue;
+    }
+    if (text === 'vs' || text === 'versus' || (text === 'divided' && next === 'by')) {
+      features.operator = { kind: 'divide', at: position, percent: false };
+      use(position);
+      if (text === 'divided') use(position + 1);
+      continue;
+    }
+    if (text === 'as' && (next === '%' || next === 'percent' || next === 'percentage' || next === 'a')) {
+      let cursor = position + 1;
+      if (textAt(tokens, cursor) === 'a') cursor++;
+      if (['%', 'percent', 'percentage', 'fraction', 'share'].includes(textAt(tokens, cursor) ?? '')) {
+        if (textAt(tokens, cursor + 1) === 'of') {
+          features.operator = {
+            kind: 'divide',
+            at: cursor + 1,
+            percent: textAt(tokens, cursor) !== 'fraction' && textAt(tokens, cursor) !== 'share',
+          };
+          features.ratio = true;
+          features.percent = features.operator.percent;
+          if (features.percent) features.output = percentUnit;
+          use(...range(position, cursor + 1));
+          position = cursor + 1;
+          continue;
+        }
+      }
+    }
+    if (text === 'minus' || (token.kind === 'symbol' && text === '-')) {
+      features.operator = { kind: 'subtract', at: position, percent: false };
+      use(position);
+      continue;
+    }
+    if (text === 'plus' || (token.kind === 'symbol' && text === '+')) {
+      features.operator = { kind: 'add', at: position, percent: false };
+      use(position);
+      continue;
+    }
+
+    // health: down, off air, failing, is X up
+    if ((text === 'break' || text === 'broken') && next === 'down') {
+      const phrase = phraseAfter(tokens, position + 2);
+      if (textAt(tokens, position + 2) === 'by') features.breakdown.push(phraseAfter(tokens, position + 3));
+      else if (phrase.length > 0 && !tokens.slice(position + 2).some((token) => token.text === 'by'))
+        features.breakdown.push(phrase);
+      use(position, position + 1);
+      position++;
+      continue;
+    }
+    if (downWords.has(text) || (text === 'off' && (next === 'air' || next === 'line'))) {
+      features.down = true;
+      use(position);
+      if (text === 'off') use(position + 1);
+      continue;
+    }
+    if (
+      text === 'not' &&
+      (next === 'up' || next === 'running' || next === 'reachable' || next === 'healthy')
+    ) {
+      features.down = true;
+      use(position, position + 1);
+      continue;
+    }
+    if (text === 'up' && (next === '?' || next === undefined || next === 'or' || next === 'and')) {
+      features.up = true;
+      continue;
+    }
+
+    if (text === 'how' && (next === 'many' || next === 'much')) {
+      features.howMany = next === 'many';
+      use(position, position + 1);
+      position++;
+      continue;
+    }
+    if (text === 'number' && next === 'of') {
+      features.howMany = true;
+      use(position, position + 1);
+      continue;
+    }
+    if (text === 'increase' || text === 'growth' || text === 'grew') features.increase = true;
+  }
+  if (features.percent && !features.operator) features.ratio = features.ratio || hasRatioCue(tokens);
+  return features;
+}
+
+function hasRatioCue(tokens: readonly Token[]): boolean {
+  return tokens.some(
+    (token, position) =>
+      (token.text === 'of' && ['%', 'percent', 'percentage'].includes(tokens[position - 1]?.text ?? '')) ||
+      token.text === 'rate',
+  );
+}
+
+function range(from: number, to: number): number[] {
+  const values: number[] = [];
+  for (let value = from; value <= to; value++) values.push(value);
+  return values;
+}
+
+function comparisonAt(
+  tokens: readonly Token[],
+  position: number,
+): { operator: Comparison['operator']; length: number; duration: boolean; keep?: boolean } | null {
+  const text = tokens[position]?.text;
+  const next = tokens[position + 1]?.text;
+  if (text === undefined) return null;
+  if (text === '>' || text === '<' || text === '>=' || text === '<=' || text === '==' || text === '!=')
+    return { operator: text, length: 1, duration: false };
+  if (next === 'than') {
+    if (['hotter', 'warmer'].includes(text)) return { operator: '>', length: 2, duration: false, keep: true };
+    if (['colder', 'cooler'].includes(text)) return { operator: '<', length: 2, duration: false, keep: true };
+    if (['more', 'greater', 'higher', 'bigger', 'larger'].includes(text))
+      return { operator: '>', length: 2, duration: false };
+    if (['longer', 'slower'].includes(text)) return { operator: '>', length: 2, duration: true };
+    if (['less', 'lower', 'fewer', 'smaller'].includes(text))
+      return { operator: '<', length: 2, duration: false };
+    if (['shorter', 'faster'].includes(text)) return { operator: '<', length: 2, duration: true };
+  }
+  if (['above', 'over', 'exceeds', 'exceeding', 'exceed'].includes(text))
+    return { operator: '>', length: 1, duration: false };
+  if (['below', 'under', 'within'].includes(text)) return { operator: '<', length: 1, duration: false };
+  if (text === 'at' && next === 'least') return { operator: '>=', length: 2, duration: false };
+  if (text === 'at' && next === 'most') return { operator: '<=', length: 2, duration: false };
+  return null;
+}
+
+const phraseStop = new Set([
+  'in',
+  'on',
+  'for',
+  'of',
+  'with',
+  'that',
+  'which',
+  'is',
+  'are',
+  'has',
+  'have',
+  'was',
+  'were',
+  'over',
+  'during',
+  'and',
+  'or',
+  'by',
+  'per',
+  'from',
+  'to',
+  'as',
+  'than',
+  'take',
+  'get',
+]);
+
+/** Up to three words after a cue, stopping at punctuation, symbols and function words. */
+function phraseAfter(tokens: readonly Token[], start: number): number[] {
+  const phrase: number[] = [];
+  for (let position = start; position < tokens.length && phrase.length < 3; position++) {
+    const token = tokens[position]!;
+    if (token.kind === 'punct' || token.kind === 'symbol') break;
+    if (token.text === 'the' || token.text === 'a' || token.text === 'an' || token.text === 'each') continue;
+    if (phraseStop.has(token.text)) break;
+    if (timeUnitSeconds(token.text) !== null && phrase.length === 0) break;
+    phrase.push(position);
+  }
+  return phrase;
+}
+
+/** A metric chosen for (part of) the question, with the label filters that apply to it. */
+interface Resolved {
+  readonly metric: CatalogMetric;
+  readonly retrieved: RetrievedMetric;
+  readonly matchers: Matcher[];
+  /** The outcome filter of a one-metric ratio (`code=~"5.."`), separate from scope filters. */
+  readonly numerator: Matcher | null;
+  /** Token indexes explained by this metric (name, HELP, labels, values). */
+  readonly explained: Set<number>;
+}
+
+interface Matcher {
+  readonly label: string;
+  readonly operator: '=' | '=~';
+  readonly value: string;
+}
+
+interface Context {
+  readonly snapshot: MetricCatalogSnapshot;
+  readonly index: CatalogIndex;
+  readonly tokens: readonly Token[];
+  readonly words: readonly Token[];
+  readonly features: Features;
+  readonly mentions: readonly ValueMention[];
+  readonly window: string;
+  readonly defaultWindow: string;
+}
+
+const isHistogram = (metric: CatalogMetric) =>
+  metric.type === 'histogram' || metric.type === 'gaugehistogram';
+const isInfo = (metric: CatalogMetric) =>
+  metric.type === 'info' ||
+  metric.name.endsWith('_info') ||
+  /\balways 1\b|\bvalue is always 1\b/i.test(metric.help);
+const isUpLike = (metric: CatalogMetric) =>
+  metric.name === 'up' ||
+  /(^|_)(up|healthy|alive|available|online|ready)$/.test(metric.name) ||
+  (/^1 if\b/i.test(metric.help) &&
+    !/(^|_)(error|errors|fail|failed|failure|failures|down)($|_)/.test(metric.name));
+
+/** Labels of a metric whose values vary (more than one value seen). */
+function varyingLabels(metric: CatalogMetric): string[] {
+  return [...metric.labels.values()]
+    .filter((label) => label.name !== 'le' && label.name !== 'quantile' && label.values.length > 1)
+    .map((label) => label.name);
+}
+
+function renderSelector(name: string, matchers: readonly Matcher[]): string {
+  if (matchers.length === 0) return name;
+  return `${name}{${matchers.map((matcher) => `${matcher.label}${matcher.operator}${quote(matcher.value)}`).join(', ')}}`;
+}
+
+const byClause = (labels: readonly string[]) => (labels.length > 0 ? ` by (${labels.join(', ')})` : '');
+const aggregate = (operation: string, labels: readonly string[], inner: string) =>
+  `${operation}${byClause(labels)} (${inner})`;
+const isAtomic = (expr: string) =>
+  /^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[^{}]*\})?$/.test(expr) || /^[\w:]+\(.*\)$/s.test(expr);
+const wrap = (expr: string) => (isAtomic(expr) || isBalancedCall(expr) ? expr : `(${expr})`);
+
+function isBalancedCall(expr: string): boolean {
+  const match = /^[a-z_]+(?: by \([^()]*\))? \(/.exec(expr);
+  if (!match || !expr.endsWith(')')) return false;
+  let depth = 0;
+  for (let position = match[0].length - 1; position < expr.length; position++) {
+    const character = expr[position];
+    if (character === '(') depth++;
+    else if (character === ')') {
+      depth--;
+      if (depth === 0 && position !== expr.length - 1) return false;
+    }
+  }
+  return depth === 0;
+}
+
+/**
+ * Turns a common operator question into PromQL using only what the catalog contains: the metric
+ * is chosen by meaning (names, HELP, labels, synonyms), label filters come from values the
+ * question mentions, and the shape (rate, quantile, ratio, top-k, comparison, unit conversion)
+ * from its wording. When it is not confident it returns no query and says why; it never invents
+ * a metric or a label.
+ *
+ * @example
+ * ```ts
+ * const { promql, reason } = translateOffline('p95 latency of /checkout in ms', snapshot);
+ * // 1000 * histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket{route="/checkout"}[5m])))
+ * ```
+ */
+export function translateOffline(
+  question: string,
+  snapshot: MetricCatalogSnapshot,
+  options: OfflineTranslatorOptions = {},
+): OfflineTranslation {
+  const minConfidence = options.minConfidence ?? 0.5;
+  const tokens = tokenize(question);
+  const words = tokens.filter((token) => token.kind === 'word' || token.kind === 'number');
+  if (words.length === 0)
+    return {
+      promql: null,
+      confidence: 0,
+      reason: 'the question has no words to work with',
+      closest: [],
+      shape: null,
+    };
+  if (snapshot.metrics.length === 0)
+    return {
+      promql: null,
+      confidence: 0,
+      reason: 'the catalog is empty: Prometheus has no metrics',
+      closest: [],
+      shape: null,
+    };
+  const index = catalogIndex(snapshot);
+  const features = analyze(tokens);
+  const defaultWindow = formatDuration(options.defaultWindowSeconds ?? 300);
+  const context: Context = {
+    snapshot,
+    index,
+    tokens,
+    words,
+    features,
+    mentions: findValueMentions(index, words),
+    window: features.windowSeconds ? formatDuration(features.windowSeconds) : defaultWindow,
+    defaultWindow,
+  };
+  try {
+    const built = features.operator ? buildTwoOperands(context) : buildOne(context);
+    if (!built) {
+      return {
+        promql: null,
+        confidence: 0,
+        reason: `no metric matches the question; closest are ${closestMetricNames(snapshot, contentText(words, features)).join(', ')}`,
+        closest: closestMetricNames(snapshot, contentText(words, features)),
+        shape: null,
+      };
+    }
+    const confidence = confidenceOf(context, built.explained);
+    if (confidence.value < minConfidence) {
+      const closest =
+        built.metrics.length > 0 ? built.metrics : closestMetricNames(snapshot, contentText(words, features));
+      return {
+        promql: null,
+        confidence: confidence.value,
+        reason: `not confident: no metric covers ${confidence.missing.map((word) => `"${word}"`).join(', ')}; closest are ${closest.join(', ')}`,
+        closest,
+        shape: null,
+      };
+    }
+    return {
+      promql: built.promql,
+      confidence: confidence.value,
+      reason: built.reason,
+      closest: [],
+      shape: built.shape,
+    };
+  } catch (error) {
+    if (error instanceof Unanswerable) {
+      return { promql: null, confidence: 0, reason: error.message, closest: error.closest, shape: null };
+    }
+    throw error;
+  }
+}
+
+class Unanswerable extends Error {
+  constructor(
+    message: string,
+    readonly closest: readonly string[] = [],
+  ) {
+    super(message);
+  }
+}
+
+function contentText(words: readonly Token[], features: Features): string {
+  return contentWords(words, features.consumed)
+    .map((word) => word.text)
+    .join(' ');
+}
+
+/** Share of the question's meaningful words that the chosen metrics explain. */
+function confidenceOf(
+  context: Context,
+  explained: ReadonlySet<number>,
+): { value: number; missing: string[] } {
+  const content = contentWords(context.words, context.features.consumed).filter(
+    (word) => !genericWords.has(word.text) && !genericWords.has(word.stem),
+  );
+  if (content.length === 0) return { value: 0.6, missing: [] };
+  let total = 0;
+  let covered = 0;
+  const missing: string[] = [];
+  for (const word of content) {
+    // words the catalog does not know at all weigh more: they name things that are not there
+    const known = context.index.postings.has(word.stem) || context.index.valueWords.has(word.text);
+    const weight = known ? 1 : 1.5;
+    total += weight;
+    if (explained.has(word.index)) covered += weight;
+    else missing.push(word.text);
+  }
+  return { value: covered / total, missing };
+}
+
+/** Words that rarely name what is measured. */
+const genericWords = new Set([
+  'node',
+  'system',
+  'service',
+  'app',
+  'application',
+  'server',
+  'cluster',
+  'fleet',
+  'deployed',
+  'running',
+  'run',
+  'happen',
+  'serve',
+  'live',
+  'spend',
+  'spent',
+  'use',
+  'make',
+  'made',
+  'see',
+  'seen',
+  'time',
+  'right',
+  'now',
+  'go',
+  'went',
+  'put',
+  'keep',
+  'split',
+  'type',
+  'kind',
+  'various',
+  'different',
+  'whole',
+  'entire',
+  'expose',
+  'exposes',
+  'push',
+  'pushing',
+  'ever',
+  'persisted',
+  'busy',
+  'big',
+  'full',
+  'much',
+]);
+
+interface Built {
+  readonly promql: string;
+  readonly reason: string;
+  readonly metrics: readonly string[];
+  readonly explained: Set<number>;
+  readonly shape: QueryShape;
+}
+
+/** Chooses the metric for a set of words, under constraints from the question's shape. */
+function resolve(
+  context: Context,
+  words: readonly Token[],
+  constraint: (metric: CatalogMetric) => boolean,
+  extra: { readonly contextWords?: readonly Token[]; readonly preferCounter?: boolean } = {},
+): Resolved | null {
+  const { features, snapshot } = context;
+  const inWords = new Set(words.map((word) => word.index));
+  const mentions = context.mentions.filter((mention) =>
+    mention.words.every((position) => inWords.has(position)),
+  );
+  const boost = new Map<number, number>();
+  const mentionWords = new Set<number>();
+  // a value found on many metrics (job="node") says little about which one is meant
+  const spread = new Map<string, Set<number>>();
+  for (const mention of mentions) {
+    const key = mention.words.join(',');
+    const metrics = spread.get(key) ?? new Set();
+    metrics.add(mention.metric);
+    spread.set(key, metrics);
+  }
+  const perMetric = new Map<string, number>();
+  for (const mention of mentions) {
+    const key = `${mention.metric}|${mention.words.join(',')}`;
+    const value = (2.5 * mention.strength) / Math.sqrt(spread.get(mention.words.join(','))!.size);
+    perMetric.set(key, Math.max(perMetric.get(key) ?? 0, value));
+    for (const position of mention.words) mentionWords.add(position);
+  }
+  for (const [key, value] of perMetric) {
+    const metric = Number(key.slice(0, key.indexOf('|')));
+    boost.set(metric, (boost.get(metric) ?? 0) + value);
+  }
+  const weights = new Map<number, number>();
+  for (const position of mentionWords) weights.set(position, 0.35);
+  const all = extra.contextWords ? [...words, ...extra.contextWords] : words;
+  for (const word of extra.contextWords ?? []) weights.set(word.index, 0.25);
+  // words naming the breakdown label count little for choosing the metric
+  for (const phrase of features.breakdown)
+    for (const position of phrase) if (!weights.has(position)) weights.set(position, 0.5);
+  const ranked = retrieveMetrics(snapshot, all, {
+    limit: 8,
+    ignore: features.consumed,
+    boost,
+    weights,
+    filter: constraint,
+  });
+  const superlative = all.find((word) => superlativeMeaning[word.text]);
+  let candidates = ranked;
+  if (superlative) {
+    const meaning = stem(superlativeMeaning[superlative.text]!);
+    const related = new Set([meaning, ...synonymsOf(meaning)]);
+    const matching = ranked.filter((entry) =>
+      nameStemsOf(entry.metric.name).some((word) => related.has(word)),
+    );
+    if (matching.length > 0) candidates = matching;
+  }
+  // "which X …": the answer must name X, so prefer metrics that have a label for it
+  if (features.which && candidates.length > 1) {
+    const phrase = features.which
+      .map((position) => context.tokens[position]!)
+      .filter((token) => inWords.has(token.index));
+    const top = candidates[0]!.score;
+    const naming = candidates.filter(
+      (entry) => entry.score >= top * 0.6 && matchLabelName(entry.metric, phrase) !== null,
+    );
+    if (naming.length > 0) candidates = [...naming, ...candidates.filter((entry) => !naming.includes(entry))];
+  }
+  if (extra.preferCounter) {
+    const counters = candidates.filter((entry) => entry.metric.type === 'counter');
+    if (counters.length > 0 && counters[0]!.score >= candidates[0]!.score * 0.5) candidates = counters;
+  }
+  const best = candidates[0];
+  if (!best || best.score <= 0) return null;
+  return bind(context, best, words);
+}
+
+/** Applies the mentioned label values to a chosen metric. */
+function bind(context: Context, retrieved: RetrievedMetric, words: readonly Token[]): Resolved {
+  const { metric } = retrieved;
+  const position = context.snapshot.metrics.indexOf(metric);
+  const inWords = new Set(words.map((word) => word.index));
+  const explained = new Set<number>(retrieved.matchedWords);
+  const nameStems = new Set(nameStemsOf(metric.name));
+  const mentioned = context.mentions.filter(
+    (mention) => mention.metric === position && mention.words.every((word) => inWords.has(word)),
+  );
+  const byLabel = new Map<string, ValueMention[]>();
+  const breakdownWords = new Set(context.features.breakdown.flat());
+  const exactWords = new Set(
+    mentioned.filter((mention) => mention.strength === 1).flatMap((mention) => mention.words),
+  );
+  for (const mention of mentioned) {
+    const wordsOfMention = mention.words.map((word) => context.tokens[word]!);
+    // words that name a breakdown label ("split by error type") are not values
+    if (mention.words.some((word) => breakdownWords.has(word))) continue;
+    // a whole value wins over partial ones for the same words ("billing" → job, not instance "billing:8080")
+    if (mention.strength < 1 && mention.words.every((word) => exactWords.has(word))) continue;
+    // a label whose only value is the mentioned one filters nothing
+    const label = metric.labels.get(mention.label);
+    if (label && label.values.length === 1 && !label.truncated && mention.operator === '=') {
+      for (const word of mention.words) explained.add(word);
+      continue;
+    }
+    const labelNamed = labelMentioned(context, mention);
+    // part of the label's own name ("error" in error_type="decoder_error") is not a value
+    const labelStems = new Set(splitName(mention.label).map(stem));
+    if (mention.strength < 1 && wordsOfMention.every((word) => labelStems.has(word.stem))) continue;
+    // a word that is part of the metric name is not a filter unless its label is named too
+    if (mention.strength < 1 && !labelNamed && wordsOfMention.every((word) => nameStems.has(word.stem)))
+      continue;
+    if (mention.strength < 1 && !labelNamed && !uniqueAmongValues(metric, mention)) continue;
+    const list = byLabel.get(mention.label) ?? [];
+    list.push(mention);
+    byLabel.set(mention.label, list);
+  }
+  const matchers: Matcher[] = [];
+  let numerator: Matcher | null = null;
+  for (const [label, list] of byLabel) {
+    const strongest = Math.max(...list.map((mention) => mention.strength));
+    const chosen = list.filter((mention) => mention.strength === strongest);
+    const values = [...new Set(chosen.map((mention) => mention.value))];
+    for (const mention of chosen) for (const word of mention.words) explained.add(word);
+    const regex = chosen.some((mention) => mention.operator === '=~');
+    const matcher: Matcher =
+      values.length === 1 && !regex
+        ? { label, operator: '=', value: values[0]! }
+        : {
+            label,
+            operator: '=~',
+            value: regex ? values.join('|') : values.map(escapeRegex).join('|'),
+          };
+    const isOutcome =
+      outcomeLabel.test(label) ||
+      chosen.some((mention) =>
+        mention.words.some((word) => {
+          const token = context.tokens[word]!;
+          return outcomeStems.has(token.stem) || /^[1-5]xx$/.test(token.text);
+        }),
+      );
+    if (isOutcome && !numerator) numerator = matcher;
+    else matchers.push(matcher);
+  }
+  // label names the question uses also explain words ("per device", "which endpoint")
+  const labelWords = new Set<string>();
+  for (const label of metric.labels.keys()) for (const word of splitName(label)) labelWords.add(stem(word));
+  for (const word of words) if (labelWords.has(word.stem)) explained.add(word.index);
+  return { metric, retrieved, matchers, numerator, explained };
+}
+
+function labelMentioned(context: Context, mention: ValueMention): boolean {
+  const labelStems = splitName(mention.label).map(stem);
+  const first = Math.min(...mention.words);
+  const last = Math.max(...mention.words);
+  for (let position = Math.max(0, first - 3); position <= last + 3; position++) {
+    const token = context.tokens[position];
+    if (token && !mention.words.includes(position) && labelStems.includes(token.stem)) return true;
+  }
+  return false;
+}
+
+function uniqueAmongValues(metric: CatalogMetric, mention: ValueMention): boolean {
+  const label = metric.labels.get(mention.label);
+  if (!label) return false;
+  const word = mention.value.toLowerCase();
+  return label.values.filter((value) => value.toLowerCase() === word).length <= 1;
+}
+
+/** Resolves the breakdown phrases ("by device type", "for each cdn") to labels of the metric. */
+function breakdownLabels(
+  context: Context,
+  metrics: readonly CatalogMetric[],
+  explained: Set<number>,
+): string[] {
+  const labels: string[] = [];
+  const phrases = [...context.features.breakdown];
+  for (const phrase of phrases) {
+    const words = phrase.map((position) => context.tokens[position]!);
+    for (const metric of metrics) {
+      const match = matchLabelName(metric, words);
+      if (match && metrics.every((other) => other.labels.has(match.label))) {
+        if (!labels.includes(match.label)) labels.push(match.label);
+        for (const word of match.words) explained.add(word);
+        break;
+      }
+    }
+  }
+  return labels;
+}
+
+/** The label a "which …" or superlative question asks about ("which PoP" → `pop`). */
+function targetLabel(context: Context, metric: CatalogMetric, explained: Set<number>): string | null {
+  const { features, tokens } = context;
+  const phrases: number[][] = [];
+  if (features.which) phrases.push(features.which);
+  if (features.ranking?.phraseStart !== null && features.ranking?.phraseStart !== undefined) {
+    const start = features.ranking.phraseStart;
+    phrases.push(
+      range(start, Math.min(tokens.length - 1, start + 2)).filter(
+        (position) => tokens[position]?.kind === 'word',
+      ),
+    );
+  }
+  for (const phrase of phrases) {
+    const words = phrase.map((position) => tokens[position]!).filter(Boolean);
+    const match = matchLabelName(metric, words);
+    if (match) {
+      for (const word of match.words) explained.add(word);
+      return match.label;
+    }
+  }
+  return null;
+}
+
+function perUnitLabel(seconds: number | null): string {
+  if (seconds === 60) return '/min';
+  if (seconds === 3600) return '/h';
+  if (seconds === 86400) return '/day';
+  return '/s';
+}
+
+/** A scale factor literal for "per minute" etc. */
+function scaleLiteral(seconds: number): string {
+  return String(seconds);
+}
+
+/** Converts a value in base units into the asked output unit. */
+function convert(
+  expr: string,
+  baseKind: 'time' | 'bytes' | 'bits' | 'ratio' | 'none',
+  output: OutputUnit | null,
+) {
+  if (!output) return { expr, unit: null as string | null };
+  if (output.kind === 'percent' && baseKind === 'ratio') return { expr: `100 * ${wrap(expr)}`, unit: '%' };
+  if (output.kind === 'time' && baseKind === 'time') {
+    if (output.size === 1) return { expr, unit: 's' };
+    if (output.size < 1) return { expr: `${output.literal} * ${wrap(expr)}`, unit: output.label };
+    return { expr: `${wrap(expr)} / ${output.literal}`, unit: output.label };
+  }
+  if (output.kind === 'bytes' && baseKind === 'bytes')
+    return { expr: `${wrap(expr)} / ${output.literal}`, unit: output.label };
+  if (output.kind === 'bits' && baseKind === 'bytes')
+    return { expr: `${wrap(expr)} * 8 / ${output.literal}`, unit: output.label };
+  if (output.kind === 'bits' && baseKind === 'bits')
+    return { expr: `${wrap(expr)} / ${output.literal}`, unit: output.label };
+  return { expr, unit: null };
+}
+
+function baseKindOf(unit: string): 'time' | 'bytes' | 'bits' | 'ratio' | 'none' {
+  if (unit === 'seconds') return 'time';
+  if (unit === 'bytes') return 'bytes';
+  if (unit === 'bits') return 'bits';
+  if (unit === 'ratio') return 'ratio';
+  return 'none';
+}
+
+function unitLabel(unit: string): string {
+  switch (unit) {
+    case 'seconds':
+      return 's';
+    case 'milliseconds':
+      return 'ms';
+    case 'bytes':
+      return 'bytes';
+    case 'ratio':
+      return 'ratio';
+    case 'percent':
+      return '%';
+    case 'celsius':
+      return '°C';
+    default:
+      return unit;
+  }
+}
+
+/** Builds a query over one metric. */
+function buildOne(context: Context): Built | null {
+  const { features, words } = context;
+  const constraint = constraintFor(context);
+  const resolved = resolve(context, words, constraint, {
+    preferCounter: features.ratio && !features.percent,
+  });
+  if (!resolved) return null;
+  const { metric } = resolved;
+  const explained = resolved.explained;
+  const groupBy = breakdownLabels(context, [metric], explained);
+  const target = features.ranking || features.which ? targetLabel(context, metric, explained) : null;
+  if (target && !groupBy.includes(target) && metric.type === 'counter') groupBy.push(target);
+  if (target && isHistogram(metric) && !groupBy.includes(target)) groupBy.push(target);
+  const matchers = resolved.matchers;
+  const reasonParts: string[] = [`${metric.name} (${metric.type}${metric.help ? `: ${metric.help}` : ''})`];
+  let expr: string;
+  let unit = unitLabel(metric.unit);
+  let baseKind = baseKindOf(metric.unit);
+  let single = groupBy.length === 0;
+  let threshold: QueryShape['threshold'] = null;
+  let maxValue: number | null = metric.unit === 'ratio' ? 1 : metric.unit === 'percent' ? 100 : null;
+  const info = isInfo(metric);
+
+  if (info) {
+    expr = renderSelector(metric.name, [...matchers, ...(resolved.numerator ? [resolved.numerator] : [])]);
+    return finish(context, resolved, expr, {
+      reason: `${metric.name} is an info metric: its labels carry the answer`,
+      unit: '',
+      groupBy: varyingLabels(metric),
+      single: false,
+      threshold: null,
+      info: true,
+      baseKind: 'none',
+      max: null,
+      explained,
+      skipRanking: true,
+    });
+  }
+
+  if (isHistogram(metric) || metric.type === 'summary') {
+    const built = buildDistribution(context, resolved, groupBy);
+    expr = built.expr;
+    unit = built.unit;
+    baseKind = built.baseKind;
+    reasonParts.push(built.reason);
+    single = groupBy.length === 0 && !built.multiple;
+    maxValue = built.max;
+  } else if (metric.type === 'counter') {
+    const built = buildCounter(context, resolved, groupBy);
+    expr = built.expr;
+    unit = built.unit;
+    baseKind = built.baseKind;
+    reasonParts.push(built.reason);
+    single = built.single;
+    maxValue = built.max;
+  } else {
+    const built = buildGauge(context, resolved, groupBy);
+    expr = built.expr;
+    reasonParts.push(built.reason);
+    single = built.single;
+    if (built.unit !== null) unit = built.unit;
+    if (built.baseKind) baseKind = built.baseKind;
+    if (built.max !== undefined) maxValue = built.max;
+    if (built.threshold) threshold = built.threshold;
+  }
+  return finish(context, resolved, expr, {
+    reason: reasonParts.join('; '),
+    unit,
+    groupBy,
+    single,
+    threshold,
+    info: false,
+    baseKind,
+    max: maxValue,
+    explained,
+    skipRanking: false,
+  });
+}
+
+/** Which metrics can answer the question's shape. */
+function constraintFor(context: Context): (metric: CatalogMetric) => boolean {
+  const { features } = context;
+  if (features.quantile !== null) return (metric) => isHistogram(metric) || metric.type === 'summary';
+  if (features.comparison?.duration && (features.percent || features.ratio || features.howMany))
+    return (metric) => isHistogram(metric) && metric.unit === 'seconds';
+  if (features.down || features.up) {
+    return (metric) => isUpLike(metric);
+  }
+  return () => true;
+}
+
+interface Finish {
+  readonly reason: string;
+  readonly unit: string;
+  readonly groupBy: readonly string[];
+  readonly single: boolean;
+  readonly threshold: QueryShape['threshold'];
+  readonly info: boolean;
+  readonly baseKind: 'time' | 'bytes' | 'bits' | 'ratio' | 'none';
+  readonly max: number | null;
+  readonly explained: Set<number>;
+  readonly skipRanking: boolean;
+}
+
+/** Applies unit conversion, comparisons and ranking, then returns the result. */
+function finish(context: Context, resolved: Resolved, inner: string, options: Finish): Built {
+  const { features } = context;
+  let expr = inner;
+  let unit = options.unit;
+  let threshold = options.threshold;
+  let max = options.max;
+  const converted = convert(expr, options.baseKind, features.output);
+  if (converted.unit !== null) {
+    expr = converted.expr;
+    unit = converted.unit;
+    if (unit === '%') max = max === 1 ? 100 : max;
+    else max = null;
+  }
+  const comparison = features.comparison;
+  if (comparison && !comparison.duration && !threshold) {
+    let value = comparison.value;
+    if (comparison.unit?.kind === 'percent' && unit === 'ratio') value = value / 100;
+    else if (comparison.unit?.kind === 'bytes' && unit === 'bytes') value = value * comparison.unit.size;
+    else if (comparison.unit?.kind === 'time' && unit === 's') value = value * comparison.unit.size;
+    expr = `${wrap(expr)} ${comparison.operator} ${formatNumber(value)}`;
+    threshold = { operator: comparison.operator, value };
+  }
+  let ranking: QueryShape['ranking'] = null;
+  if (features.ranking && !options.skipRanking && !threshold) {
+    const direction = features.ranking.direction;
+    const k = features.ranking.k;
+    if (!(options.single && k === 1 && options.groupBy.length === 0 && !isMultiSeries(resolved.metric))) {
+      expr = `${direction === 'top' ? 'topk' : 'bottomk'}(${k}, ${expr})`;
+      ranking = { direction, k };
+    }
+  }
+  const metrics = [resolved.metric.name];
+  return {
+    promql: expr,
+    reason: options.reason,
+    metrics,
+    explained: options.explained,
+    shape: {
+      metrics,
+      metricType: resolved.metric.type,
+      unit,
+      groupBy: options.groupBy,
+      ranking,
+      threshold,
+      single: options.single && !ranking,
+      info: options.info,
+      max,
+    },
+  };
+}
+
+function isMultiSeries(metric: CatalogMetric): boolean {
+  return varyingLabels(metric).length > 0;
+}
+
+function formatNumber(value: number): string {
+  if (Number.isInteger(value)) return String(value);
+  return String(Number(value.toPrecision(12)));
+}
+
+/** Quantiles, means and shares above a bound, for histograms and summaries. */
+function buildDistribution(
+  context: Context,
+  resolved: Resolved,
+  groupBy: string[],
+): {
+  expr: string;
+  unit: string;
+  baseKind: 'time' | 'none' | 'bytes';
+  reason: string;
+  multiple: boolean;
+  max: number | null;
+} {
+  const { features } = context;
+  const { metric } = resolved;
+  const matchers = [...resolved.matchers, ...(resolved.numerator ? [resolved.numerator] : [])];
+  const window = context.window;
+  const baseKind = metric.unit === 'seconds' ? 'time' : metric.unit === 'bytes' ? 'bytes' : 'none';
+  const unit = unitLabel(metric.unit);
+  const histogram = isHistogram(metric);
+  const comparison = features.comparison;
+
+  if (histogram && comparison?.duration && comparison.unit) {
+    const bound =
+      comparison.value *
+      (metric.unit === 'milliseconds' ? comparison.unit.size * 1000 : comparison.unit.size);
+    const buckets = metric.labels.get('le')?.values ?? [];
+    const bucket = buckets.find((value) => Math.abs(labelNumber(value) - bound) <= 1e-9 * Math.max(1, bound));
+    if (!bucket)
+      throw new Unanswerable(
+        `${metric.name} has no bucket boundary at ${formatNumber(bound)}${metric.unit ? ` ${metric.unit}` : ''}; its boundaries are ${buckets.join(', ')}`,
+        [metric.name],
+      );
+    const below = `${aggregate('sum', groupBy, `rate(${renderSelector(`${metric.name}_bucket`, [...matchers, { label: 'le', operator: '=', value: bucket }])}[${window}])`)}`;
+    const all = `${aggregate('sum', groupBy, `rate(${renderSelector(`${metric.name}_count`, matchers)}[${window}])`)}`;
+    const above = comparison.operator === '>' || comparison.operator === '>=';
+    const fraction = above ? `(1 - ${below} / ${all})` : `${below} / ${all}`;
+    const percent = features.percent || features.output?.kind === 'percent';
+    features.comparison = null;
+    if (features.output?.kind === 'percent') features.output = null;
+    return {
+      expr: percent ? `100 * ${fraction}` : fraction,
+      unit: percent ? '%' : 'ratio',
+      baseKind: 'none',
+      reason: `share of observations ${above ? 'above' : 'at or below'} ${formatNumber(bound)} s from the cumulative bucket le="${bucket}"`,
+      multiple: false,
+      max: percent ? 100 : 1,
+    };
+  }
+
+  if (features.quantile !== null) {
+    const q = features.quantile;
+    if (histogram) {
+      const inner = aggregate(
+        'sum',
+        ['le', ...groupBy],
+        `rate(${renderSelector(`${metric.name}_bucket`, matchers)}[${window}])`,
+      );
+      return {
+        expr: `histogram_quantile(${formatNumber(q)}, ${inner})`,
+        unit,
+        baseKind,
+        reason: `quantile ${formatNumber(q)} of the histogram buckets`,
+        multiple: false,
+        max: null,
+      };
+    }
+    const quantiles = metric.labels.get('quantile')?.values ?? [];
+    const value = quantiles.find((candidate) => Math.abs(labelNumber(candidate) - q) < 1e-9);
+    if (!value)
+      throw new Unanswerable(
+        `${metric.name} is a summary without quantile ${formatNumber(q)}; it has ${quantiles.join(', ') || 'no quantiles'}`,
+        [metric.name],
+      );
+    const selector = renderSelector(metric.name, [...matchers, { label: 'quantile', operator: '=', value }]);
+    const others = varyingLabels(metric).filter(
+      (label) => !matchers.some((matcher) => matcher.label === label) && !groupBy.includes(label),
+    );
+    return {
+      expr: groupBy.length > 0 && others.length > 0 ? aggregate('max', groupBy, selector) : selector,
+      unit,
+      baseKind,
+      reason: `the summary's precomputed quantile ${value}`,
+      multiple: others.length > 0,
+      max: null,
+    };
+  }
+
+  // counts of observations: "how many requests", "requests per second"
+  const wantsCount = (features.howMany || features.perSeconds !== null) && !features.mean;
+  if (wantsCount) {
+    const rated = `rate(${renderSelector(`${metric.name}_count`, matchers)}[${window}])`;
+    return {
+      expr: aggregate('sum', groupBy, rated),
+      unit: '/s',
+      baseKind: 'none',
+      reason: 'rate of observations (_count)',
+      multiple: false,
+      max: null,
+    };
+  }
+  const sum = aggregate('sum', groupBy, `rate(${renderSelector(`${metric.name}_sum`, matchers)}[${window}])`);
+  const count = aggregate(
+    'sum',
+    groupBy,
+    `rate(${renderSelector(`${metric.name}_count`, matchers)}[${window}])`,
+  );
+  return {
+    expr: `${sum} / ${count}`,
+    unit,
+    baseKind,
+    reason: 'mean: rate of _sum over rate of _count',
+    multiple: false,
+    max: null,
+  };
+}
+
+/** Rates, increases, time shares and one-counter ratios. */
+function buildCounter(
+  context: Context,
+  resolved: Resolved,
+  groupBy: string[],
+): {
+  expr: string;
+  unit: string;
+  baseKind: 'time' | 'bytes' | 'bits' | 'ratio' | 'none';
+  reason: string;
+  single: boolean;
+  max: number | null;
+} {
+  const { features } = context;
+  const { metric } = resolved;
+  const window = context.window;
+  const selector = renderSelector(metric.name, resolved.matchers);
+  const percent = features.percent || features.output?.kind === 'percent';
+
+  // one-counter ratio: errors / all, hits / all
+  if (resolved.numerator && (features.ratio || percent)) {
+    const numerator = renderSelector(metric.name, [...resolved.matchers, resolved.numerator]);
+    const top = aggregate('sum', groupBy, `rate(${numerator}[${window}])`);
+    const bottom = aggregate('sum', groupBy, `rate(${selector}[${window}])`);
+    if (features.output?.kind === 'percent') features.output = null;
+    return {
+      expr: percent ? `100 * ${top} / ${bottom}` : `${top} / ${bottom}`,
+      unit: percent ? '%' : 'ratio',
+      baseKind: 'none',
+      reason: `share of ${resolved.numerator.label}${resolved.numerator.operator}${quote(resolved.numerator.value)} among all`,
+      single: groupBy.length === 0,
+      max: percent ? 100 : 1,
+    };
+  }
+  const matchers = resolved.numerator ? [...resolved.matchers, resolved.numerator] : resolved.matchers;
+  const filtered = renderSelector(metric.name, matchers);
+
+  // CPU-style time counters: seconds per second is a share of time
+  if (metric.unit === 'seconds' && (percent || features.ratio || mentionsUsage(context))) {
+    const mode = metric.labels.get('mode');
+    const busy =
+      !matchers.some((matcher) => matcher.label === 'mode') &&
+      mode?.values.includes('idle') &&
+      mentionsUsage(context);
+    if (features.output?.kind === 'percent') features.output = null;
+    const usePercent = percent || busy;
+    if (busy) {
+      const idle = renderSelector(metric.name, [
+        ...matchers,
+        { label: 'mode', operator: '=', value: 'idle' },
+      ]);
+      const idleShare = aggregate('avg', groupBy, `rate(${idle}[${window}])`);
+      return {
+        expr: `100 * (1 - ${idleShare})`,
+        unit: '%',
+        baseKind: 'none',
+        reason: 'busy share of time: 1 - idle, averaged over CPUs',
+        single: groupBy.length === 0,
+        max: 100,
+      };
+    }
+    const share = aggregate('avg', groupBy, `rate(${filtered}[${window}])`);
+    return {
+      expr: usePercent ? `100 * ${share}` : share,
+      unit: usePercent ? '%' : 'ratio',
+      baseKind: 'none',
+      reason: 'share of time: seconds per second, averaged over series',
+      single: groupBy.length === 0,
+      max: usePercent ? 100 : 1,
+    };
+  }
+
+  const useIncrease =
+    (features.windowSeconds !== null || features.increase) &&
+    features.perSeconds === null &&
+    !features.ratio &&
+    !percent &&
+    features.output?.kind !== 'bits' &&
+    !hasWord(context, 'rate');
+  const rangeFunction = useIncrease ? 'increase' : 'rate';
+  const windowUsed = useIncrease && features.windowSeconds === null ? '1h' : window;
+  const inner = `${rangeFunction}(${filtered}[${windowUsed}])`;
+  const rankingWithoutTarget = features.ranking && groupBy.length === 0;
+  let expr = rankingWithoutTarget ? inner : aggregate('sum', groupBy, inner);
+  let unit = useIncrease ? '' : '/s';
+  let baseKind: 'time' | 'bytes' | 'bits' | 'ratio' | 'none' = 'none';
+  if (metric.unit === 'bytes') {
+    baseKind = 'bytes';
+    unit = useIncrease ? 'bytes' : 'bytes/s';
+  }
+  if (!useIncrease && features.perSeconds !== null && features.perSeconds !== 1) {
+    expr = `${wrap(expr)} * ${scaleLiteral(features.perSeconds)}`;
+    unit = perUnitLabel(features.perSeconds);
+  }
+  return {
+    expr,
+    unit,
+    baseKind,
+    reason: useIncrease ? `increase over ${windowUsed}` : `per-second rate over ${window}`,
+    single: groupBy.length === 0 && !rankingWithoutTarget,
+    max: null,
+  };
+}
+
+function hasWord(context: Context, word: string): boolean {
+  return context.words.some((token) => token.text === word);
+}
+
+function mentionsUsage(context: Context): boolean {
+  return context.words.some(
+    (word) =>
+      ['usage', 'use', 'used', 'utilization', 'busy', 'load', 'utilisation', 'utilization'].includes(
+        word.text,
+      ) || word.stem === 'utilization',
+  );
+}
+
+/** Current values of gauges, aggregated, filtered or counted. */
+function buildGauge(
+  context: Context,
+  resolved: Resolved,
+  groupBy: string[],
+): {
+  expr: string;
+  reason: string;
+  single: boolean;
+  unit: string | null;
+  baseKind?: 'time' | 'bytes' | 'bits' | 'ratio' | 'none';
+  max?: number | null;
+  threshold?: QueryShape['threshold'];
+} {
+  const { features } = context;
+  const { metric } = resolved;
+  const matchers = resolved.numerator ? [...resolved.matchers, resolved.numerator] : resolved.matchers;
+  const selector = renderSelector(metric.name, matchers);
+  const filteredLabels = new Set(matchers.map((matcher) => matcher.label));
+  const varying = varyingLabels(metric).filter((label) => !filteredLabels.has(label));
+
+  if (isUpLike(metric) && (features.down || features.up)) {
+    const condition = features.down ? `${selector} == 0` : selector;
+    const counting = features.howMany && features.down;
+    return {
+      expr: counting ? `count(${condition})` : condition,
+      reason: features.down ? 'series whose value is 0 (down)' : '1 means up, 0 down',
+      single: counting,
+      unit: '',
+      baseKind: 'none',
+      max: counting ? null : 1,
+      threshold: features.down && !counting ? { operator: '==', value: 0 } : null,
+    };
+  }
+  const explicit = features.aggregation && features.aggregation !== 'sum' ? features.aggregation : null;
+  const wantsSum = features.aggregation === 'sum';
+  const coversAll = varying.every((label) => groupBy.includes(label));
+  if (features.howMany && countsEntities(context, metric)) {
+    const condition = selector;
+    return {
+      expr: aggregate('count', groupBy, condition),
+      reason: 'number of series',
+      single: groupBy.length === 0,
+      unit: '',
+    };
+  }
+  if (explicit) {
+    return {
+      expr: aggregate(explicit, groupBy, selector),
+      reason: `${explicit} over series`,
+      single: groupBy.length === 0,
+      unit: null,
+    };
+  }
+  if (groupBy.length > 0) {
+    if (coversAll) return { expr: selector, reason: 'current value per series', single: false, unit: null };
+    const operation = nonAdditiveUnits.has(metric.unit) ? 'avg' : 'sum';
+    return {
+      expr: aggregate(operation, groupBy, selector),
+      reason: `${operation} per ${groupBy.join(', ')}`,
+      single: false,
+      unit: null,
+    };
+  }
+  if (wantsSum && varying.length > 0 && !nonAdditiveUnits.has(metric.unit)) {
+    return { expr: aggregate('sum', [], selector), reason: 'sum over series', single: true, unit: null };
+  }
+  return { expr: selector, reason: 'current value', single: varying.length === 0, unit: null };
+}
+
+function countsEntities(context: Context, metric: CatalogMetric): boolean {
+  // "how many targets are …": the counted thing is not what the metric measures
+  const nameStems = new Set(nameStemsOf(metric.name));
+  return context.words.some(
+    (word) => countEntities.has(word.stem) && !nameStems.has(word.stem) && !stopWords.has(word.text),
+  );
+}
+
+/** Two metrics combined: `A / B`, `A vs B`, `A as % of B`, `A minus B`. */
+function buildTwoOperands(context: Context): Built | null {
+  const { features, tokens } = context;
+  const operator = features.operator!;
+  const { left, right, outside } = operandWords(tokens, operator.at);
+  if (left.length === 0 || right.length === 0)
+    return buildOne({ ...context, features: { ...features, operator: null } });
+  const leftResolved = resolve(context, left, () => true, { contextWords: outside });
+  if (!leftResolved) return null;
+  const rightContext = [...outside, ...left];
+  const rightResolved = resolve(
+    context,
+    right,
+    (metric) =>
+      metric.name !== leftResolved.metric.name || operator.kind !== 'divide' || !!leftResolved.numerator,
+    { contextWords: rightContext },
+  );
+  if (!rightResolved) return null;
+  const metrics = [leftResolved.metric, rightResolved.metric];
+  const explained = new Set([...leftResolved.explained, ...rightResolved.explained]);
+  const groupBy = breakdownLabels(context, metrics, explained);
+  const target =
+    features.ranking || features.which ? targetLabel(context, leftResolved.metric, explained) : null;
+  if (target && !groupBy.includes(target) && rightResolved.metric.labels.has(target)) groupBy.push(target);
+  // filters on words outside both operands apply to both sides when both have the label
+  const shared = context.mentions.filter(
+    (mention) =>
+      mention.strength === 1 &&
+      mention.words.every((position) => outside.some((word) => word.index === position)),
+  );
+  const sideExpr = (resolved: Resolved) => {
+    const matchers = [...resolved.matchers, ...(resolved.numerator ? [resolved.numerator] : [])];
+    for (const mention of shared) {
+      if (
+        !resolved.metric.labels.get(mention.label)?.values.includes(mention.value) &&
+        mention.operator === '='
+      )
+        continue;
+      if (!resolved.metric.labels.has(mention.label)) continue;
+      if (matchers.some((matcher) => matcher.label === mention.label)) continue;
+      matchers.push({ label: mention.label, operator: mention.operator, value: mention.value });
+      for (const word of mention.words) explained.add(word);
+    }
+    return valueExpression(context, resolved.metric, matchers, groupBy);
+  };
+  // a filter named on one side scopes both when the other metric has the same label value ("A vs B on server1")
+  const scope = (from: Resolved, to: Resolved): Resolved => {
+    const extra = from.matchers.filter(
+      (matcher) =>
+        !to.matchers.some((existing) => existing.label === matcher.label) &&
+        (matcher.operator === '=~' || to.metric.labels.get(matcher.label)?.values.includes(matcher.value)),
+    );
+    return extra.length === 0 ? to : { ...to, matchers: [...to.matchers, ...extra] };
+  };
+  const leftScoped = scope(rightResolved, leftResolved);
+  const rightScoped = scope(leftResolved, rightResolved);
+  const leftSide = sideExpr(leftScoped);
+  const rightSide = sideExpr(rightScoped);
+  let expr: string;
+  let unit: string;
+  let max: number | null = null;
+  const percent = operator.percent || features.percent || features.output?.kind === 'percent';
+  if (operator.kind === 'divide') {
+    expr = `${leftSide.expr} / ${rightSide.expr}`;
+    if (percent) {
+      expr = `100 * ${expr}`;
+      unit = '%';
+    } else unit = leftSide.unit === rightSide.unit ? 'ratio' : '';
+    if (features.output?.kind === 'percent') features.output = null;
+  } else {
+    const symbol = operator.kind === 'subtract' ? '-' : '+';
+    expr = `${leftSide.expr} ${symbol} ${rightSide.expr}`;
+    unit = leftSide.unit;
+    if (features.perSeconds !== null && features.perSeconds !== 1 && leftSide.rate) {
+      expr = `(${expr}) * ${scaleLiteral(features.perSeconds)}`;
+      unit = perUnitLabel(features.perSeconds);
+    }
+  }
+  if (percent && operator.kind === 'divide') max = null;
+  let ranking: QueryShape['ranking'] = null;
+  if (features.ranking && groupBy.length > 0) {
+    expr = `${features.ranking.direction === 'top' ? 'topk' : 'bottomk'}(${features.ranking.k}, ${expr})`;
+    ranking = { direction: features.ranking.direction, k: features.ranking.k };
+  }
+  const names = [leftResolved.metric.name, rightResolved.metric.name];
+  return {
+    promql: expr,
+    reason: `${operator.kind === 'divide' ? 'ratio' : operator.kind === 'subtract' ? 'difference' : 'sum'} of ${names.join(' and ')}`,
+    metrics: [...new Set(names)],
+    explained,
+    shape: {
+      metrics: [...new Set(names)],
+      metricType: leftResolved.metric.type,
+      unit,
+      groupBy,
+      ranking,
+      threshold: null,
+      single: groupBy.length === 0 && !ranking,
+      info: false,
+      max,
+    },
+  };
+}
+
+/** The value of one side of a two-metric expression: a summed rate for counters, the gauge otherwise. */
+function valueExpression(
+  context: Context,
+  metric: CatalogMetric,
+  matchers: readonly Matcher[],
+  groupBy: readonly string[],
+): { expr: string; unit: string; rate: boolean } {
+  const window = context.window;
+  if (metric.type === 'counter') {
+    return {
+      expr: aggregate('sum', groupBy, `rate(${renderSelector(metric.name, matchers)}[${window}])`),
+      unit: metric.unit,
+      rate: true,
+    };
+  }
+  if (isHistogram(metric) || metric.type === 'summary') {
+    return {
+      expr: aggregate('sum', groupBy, `rate(${renderSelector(`${metric.name}_count`, matchers)}[${window}])`),
+      unit: '',
+      rate: true,
+    };
+  }
+  const filtered = new Set(matchers.map((matcher) => matcher.label));
+  const varying = varyingLabels(metric).filter((label) => !filtered.has(label));
+  const selector = renderSelector(metric.name, matchers);
+  if (varying.every((label) => groupBy.includes(label)) && groupBy.length === varying.length)
+    return { expr: selector, unit: metric.unit, rate: false };
+  return { expr: aggregate('sum', groupBy, selector), unit: metric.unit, rate: false };
+}
+
+/** Words left and right of an operator, within the clause that contains it, and the words outside. */
+function operandWords(
+  tokens: readonly Token[],
+  position: number,
+): { left: Token[]; right: Token[]; outside: Token[] } {
+  const isBoundary = (token: Token) => token.kind === 'punct' && token.text !== '?';
+  let start = position - 1;
+  while (start >= 0 && !isBoundary(tokens[start]!)) start--;
+  let end = position + 1;
+  while (end < tokens.length && !isBoundary(tokens[end]!)) end++;
+  const pick = (from: number, to: number) =>
+    tokens.slice(from, to).filter((token) => token.kind === 'word' || token.kind === 'number');
+  const left = pick(start + 1, position);
+  const right = pick(position + 1, end);
+  const inside = new Set([...left, ...right].map((token) => token.index));
+  const outside = tokens.filter(
+    (token) => (token.kind === 'word' || token.kind === 'number') && !inside.has(token.index),
+  );
+  return { left, right, outside };
+}
