@@ -13,6 +13,7 @@ export type * from './contracts/metrics-source.js';
 export type * from './contracts/notifier.js';
 export * from './contracts/pipeline.js';
 export type * from './contracts/store.js';
+export * from './detectors/index.js';
 export * from './errors.js';
 export * from './llm/budget.js';
 export * from './llm/call.js';

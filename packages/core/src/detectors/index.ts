@@ -1,0 +1,57 @@
+import type { Detector } from '../contracts/detector.js';
+import { type AdaptiveDetectorOptions, adaptiveDetector } from './adaptive.js';
+import { DEFAULT_THRESHOLD_RULES, type ThresholdRule, thresholdDetector } from './threshold.js';
+import { type ZScoreDetectorOptions, zScoreDetector } from './zscore.js';
+
+export { type AdaptiveDetectorOptions, adaptiveDetector } from './adaptive.js';
+export { gaussianSurprise, gaussianTail, scoreToSurprise, surpriseToScore } from './math.js';
+export type { NoveltyDetectorOptions, SeasonalOptions, VolatilityOptions } from './novelty-engine.js';
+export { type RangeDetectorOptions, rangeDetector } from './range.js';
+export { type SeasonalDetectorOptions, seasonalDetector } from './seasonal.js';
+export {
+  DEFAULT_THRESHOLD_RULES,
+  type ThresholdDetectorOptions,
+  type ThresholdOperator,
+  type ThresholdRule,
+  thresholdDetector,
+} from './threshold.js';
+export { type VolatilityDetectorOptions, volatilityDetector } from './volatility.js';
+export { type ZScoreDetectorOptions, zScoreDetector } from './zscore.js';
+
+/** Options of {@link defaultDetectors}. */
+export interface DefaultDetectorsOptions {
+  /**
+   * Rules of the threshold detector, or `false` to leave it out.
+   * @default DEFAULT_THRESHOLD_RULES
+   */
+  readonly thresholdRules?: readonly ThresholdRule[] | false;
+  /**
+   * Options of the z-score detector (e.g. `{ threshold: Z_THRESHOLD }`), or `false` to leave it out.
+   * @default the original service's settings: window 10, 5 samples minimum, threshold 3.0
+   */
+  readonly zScore?: ZScoreDetectorOptions | false;
+  /**
+   * Adds the {@link adaptiveDetector} (`true` for its defaults, or its options).
+   * @default false
+   */
+  readonly adaptive?: AdaptiveDetectorOptions | boolean;
+}
+
+/**
+ * The detectors a monitor runs unless told otherwise: the threshold rules and the rolling z-score
+ * of the original service, optionally the adaptive detector.
+ *
+ * @example
+ * ```ts
+ * const detectors = defaultDetectors({ zScore: { threshold: 3.5 }, adaptive: true });
+ * ```
+ */
+export function defaultDetectors(options: DefaultDetectorsOptions = {}): Detector[] {
+  const detectors: Detector[] = [];
+  if (options.thresholdRules !== false) {
+    detectors.push(thresholdDetector({ rules: options.thresholdRules ?? DEFAULT_THRESHOLD_RULES }));
+  }
+  if (options.zScore !== false) detectors.push(zScoreDetector(options.zScore ?? {}));
+  if (options.adaptive) detectors.push(adaptiveDetector(options.adaptive === true ? {} : options.adaptive));
+  return detectors;
+}
