@@ -126,7 +126,11 @@ const urlVariable = (options: { byDefault: string | null; allowCredentials?: boo
         return z.NEVER;
       }
       if (!options.allowCredentials && (url.username || url.password)) {
-        check.addIssue({ code: 'custom', message: 'must not contain user:password' });
+        check.addIssue({
+          code: 'custom',
+          message:
+            'must not contain user:password (add an authenticated Prometheus with POST /targets and auth)',
+        });
         return z.NEVER;
       }
       return raw.replace(/\/+$/, '');
@@ -165,8 +169,8 @@ const envSchema = z.object({
         .max(255)
         .regex(/^[A-Za-z0-9.:[\]-]+$/, 'must be a host name or IP address'),
     ),
-  PROMETHEUS_URL: urlVariable({ byDefault: null, allowCredentials: true }),
-  PROM_URL: urlVariable({ byDefault: null, allowCredentials: true }),
+  PROMETHEUS_URL: urlVariable({ byDefault: null }),
+  PROM_URL: urlVariable({ byDefault: null }),
   DATA_DIR: z.string().optional(),
   SQLITE_PATH: z.string().optional(),
   MONGO_URI: z.string().optional(),

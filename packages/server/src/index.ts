@@ -7,6 +7,8 @@
 export { createApp, DEFAULT_APP_CONFIG } from './app.js';
 export type { Env, ServerConfig } from './config.js';
 export { configWarnings, isLoopback, loadConfig } from './config.js';
+export type { PromptheusServer, ServerFromEnvOptions } from './from-env.js';
+export { createServerFromEnv } from './from-env.js';
 export { bearerToken, tokenMatches } from './http/auth.js';
 export type { ApiErrorBody, ApiErrorCode, FieldError } from './http/errors.js';
 export { HttpError, toErrorResponse } from './http/errors.js';
