@@ -1,6 +1,6 @@
 export { type Analyst, type AnalystContext, type AnalystOptions, createAnalyst } from './analyst.js';
 export { selectRelatedAnomalies, selectRelatedSeries } from './context.js';
-export { buildFallbackRca, type FallbackRcaOptions, formatDuration, formatNumber } from './fallback.js';
+export { buildFallbackRca, type FallbackRcaOptions } from './fallback.js';
 export { type MetricFamily, metricFamily } from './families.js';
 export {
   buildRcaPrompt,
