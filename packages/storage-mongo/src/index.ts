@@ -1,0 +1,15 @@
+/**
+ * MongoDB store for Promptheus on the official mongodb driver.
+ *
+ * @packageDocumentation
+ */
+export { COLLECTIONS, EMAIL_CONFIG_ID, fromDocument, type StoredDocument, toDocument } from './documents.js';
+export * from './filters.js';
+export {
+  createMongoStore,
+  INDEXES,
+  type MongoClientConnection,
+  type MongoConnectionOptions,
+  type MongoStore,
+  type MongoUriConnection,
+} from './mongo-store.js';
