@@ -382,6 +382,32 @@ describe('createAlertDispatcher: what is not sent', () => {
     expect(email.sent.map((payload) => payload.kind)).toEqual(['firing', 'resolved']);
   });
 
+  it('an acknowledgement saved in the store mutes firing notifications passed with a stale record', async () => {
+    const email = createRecordingNotifier({ name: 'email' });
+    const { dispatcher, store, clock } = harness({ notifiers: [email], repeatIntervalMs: 1000 });
+    await store.anomalies.insert([anomaly()]);
+    await dispatcher.notify(anomaly(), null, 'firing');
+    await store.anomalies.update('a1', { acknowledgedAt: clock.now });
+    clock.now += 5000;
+    const reminder = await dispatcher.notify(anomaly(), null, 'firing');
+    expect(reminder.suppressed[0]?.reason).toBe('acknowledged');
+    await dispatcher.flush();
+    expect(email.sent).toHaveLength(1);
+  });
+
+  it('no resolution is sent for an anomaly whose firing reached no channel', async () => {
+    const email = createRecordingNotifier({ name: 'email', enabled: false });
+    const { dispatcher } = harness({ notifiers: [email] });
+    expect((await dispatcher.notify(anomaly(), null, 'firing')).suppressed[0]?.reason).toBe('no_channel');
+    email.setEnabled(true);
+    const resolved = await dispatcher.notify(
+      anomaly({ status: 'resolved', endsAt: T0 + 500 }),
+      null,
+      'resolved',
+    );
+    expect(resolved.suppressed[0]?.reason).toBe('not_notified');
+  });
+
   it('sendResolved: false drops resolutions', async () => {
     const email = createRecordingNotifier({ name: 'email' });
     const { dispatcher } = harness({ notifiers: [email], sendResolved: false });

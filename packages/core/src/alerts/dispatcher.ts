@@ -34,7 +34,7 @@ export type SuppressReason =
   | 'not_notified'
   /** The same notification is already in the outbox (a repeated call). */
   | 'duplicate'
-  /** No notifier is enabled. */
+  /** No notifier is enabled (a firing anomaly's resolution is then not sent either). */
   | 'no_channel';
 
 /** An alert that was not enqueued, and why. */
@@ -387,6 +387,21 @@ export function createAlertDispatcher(options: AlertDispatcherOptions): AlertDis
     return result;
   };
 
+  /**
+   * Whether a person acknowledged the anomaly: on the record passed in, or on the stored one (an
+   * acknowledgement made through the API after the caller read the anomaly).
+   */
+  const isAcknowledged = async (anomaly: Anomaly): Promise<boolean> => {
+    if (anomaly.acknowledgedAt !== null && anomaly.acknowledgedAt !== undefined) return true;
+    try {
+      const stored = await store.anomalies.get(anomaly.id);
+      return stored !== null && stored.acknowledgedAt !== null && stored.acknowledgedAt !== undefined;
+    } catch (error) {
+      reportError(error);
+      return false;
+    }
+  };
+
   const dueTime = (channel: string, groupKey: string, kind: string, now: number): number => {
     if (groupWaitMs === 0) return now;
     for (const [key, end] of windows) if (end <= now) windows.delete(key);
@@ -429,7 +444,7 @@ export function createAlertDispatcher(options: AlertDispatcherOptions): AlertDis
         skip('resolved_disabled');
         continue;
       }
-      if (kind === 'firing' && anomaly.acknowledgedAt !== null && anomaly.acknowledgedAt !== undefined) {
+      if (kind === 'firing' && (await isAcknowledged(anomaly))) {
         skip('acknowledged');
         continue;
       }
@@ -453,6 +468,7 @@ export function createAlertDispatcher(options: AlertDispatcherOptions): AlertDis
         }
       }
       if (channels.length === 0) {
+        if (kind === 'firing') untold.set(anomaly.id, true);
         skip('no_channel');
         continue;
       }
