@@ -155,6 +155,14 @@ function networkReason(error: unknown): string {
   return typeof message === 'string' ? message.slice(0, 120) : 'network error';
 }
 
+const staleConnectionCodes = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE']);
+
+/** True when a request failed because its (reused) connection was closed under it. */
+function isStaleConnection(error: unknown): boolean {
+  const code = (error as { cause?: { code?: unknown } })?.cause?.code;
+  return typeof code === 'string' && staleConnectionCodes.has(code);
+}
+
 /**
  * Creates a connection to one Prometheus server: URL validation, auth and headers, per-call
  * deadlines, GET or form-encoded POST, and typed errors for network failures. Answers are
@@ -185,19 +193,30 @@ export function createConnection(options: ConnectionOptions, option = 'Prometheu
       const callTimeout = validateTimeout(request.timeoutMs, 'timeoutMs') ?? timeoutMs;
       const target = `${url}${request.endpoint}`;
       const { signal, dispose } = deadline(`Prometheus request ${target}`, callTimeout, request.signal);
+      const init: RequestInit = {
+        method: usePost ? 'POST' : 'GET',
+        headers: {
+          accept: request.accept ?? 'application/json',
+          ...(usePost ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+          ...headers,
+        },
+        body: usePost ? query : undefined,
+        signal,
+      };
+      const address = usePost || !query ? target : `${target}?${query}`;
       try {
-        const response = await fetchImplementation(usePost || !query ? target : `${target}?${query}`, {
-          method: usePost ? 'POST' : 'GET',
-          headers: {
-            accept: request.accept ?? 'application/json',
-            ...(usePost ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
-            ...headers,
-          },
-          body: usePost ? query : undefined,
-          signal,
-        });
-        const text = await response.text();
-        return { status: response.status, text };
+        for (let attempt = 1; ; attempt++) {
+          try {
+            const response = await fetchImplementation(address, init);
+            const text = await response.text();
+            return { status: response.status, text };
+          } catch (error) {
+            // Every API call is a read, so one immediate retry is safe when a kept-alive
+            // connection was closed by the server just as the request went out.
+            if (attempt === 1 && !signal.aborted && isStaleConnection(error)) continue;
+            throw error;
+          }
+        }
       } catch (error) {
         if (signal.aborted && PromptheusError.isInstance(signal.reason)) throw signal.reason;
         throw new PromptheusError(
