@@ -4,6 +4,11 @@ import {
   createAlertDispatcher,
   createAnalyst,
   createEmitter,
+  createMonitor,
+  createPrometheusClient,
+  createPrometheusSource,
+  createStoreTargets,
+  defaultDetectors,
   errorMessage,
   type LlmProvider,
   type Notifier,
@@ -161,11 +166,27 @@ export async function createServerFromEnv(
   }
 
   const dispatcher = createAlertDispatcher({ store, notifiers, events, serverUrl: config.publicUrl });
-  const analyst = createAnalyst({ llm, store, events });
-  const prometheus = null;
+  const prometheus = createPrometheusClient({ url: config.prometheusUrl, timeoutMs: 15_000 });
   const ask: AskService | null = null;
-  const monitor: MonitorHandle | null = null;
-  void analyst;
+  let monitor: MonitorHandle | null = null;
+  if (config.monitor.enabled) {
+    const source = createPrometheusSource({
+      targets: createStoreTargets({
+        store,
+        fallbackUrl: config.prometheusUrl,
+        onError: (error) => logger.warn('reading targets failed', { error: errorMessage(error) }),
+      }),
+    });
+    monitor = createMonitor({
+      source,
+      detectors: defaultDetectors({ zScore: { threshold: config.monitor.zThreshold } }),
+      store,
+      analyst: createAnalyst({ llm, store, events }),
+      dispatcher,
+      interval: config.monitor.intervalSeconds,
+      events,
+    });
+  }
 
   const metrics = createServerMetrics({ events });
   const hub = createLiveHub({ events });
@@ -222,7 +243,7 @@ export async function createServerFromEnv(
         },
       });
       dispatcher.start();
-      if (monitor) await (monitor as MonitorHandle).start();
+      await monitor?.start();
       if (!isLoopback(config.host) && config.apiToken === null) {
         logger.warn(`listening on ${config.host} without API_TOKEN`);
       }
@@ -237,7 +258,10 @@ export async function createServerFromEnv(
             logger.warn(`shutdown: ${what} failed`, { error: errorMessage(error) });
           }
         };
-        if (monitor) await step('stopping the monitor', () => (monitor as MonitorHandle).stop());
+        if (monitor) {
+          const stopping = monitor;
+          await step('stopping the monitor', () => stopping.stop());
+        }
         await step('delivering the outbox', () => dispatcher.flush());
         await step('stopping alert delivery', () => dispatcher.stop());
         await step('closing connections', () => running?.close());

@@ -70,7 +70,12 @@ export interface MonitorHandle {
 export interface MonitorStateView {
   readonly running: boolean;
   readonly lastTick?: TickSummary | null;
-  readonly [key: string]: unknown;
+  /** Ticks run since start. */
+  readonly ticks?: number;
+  /** Anomalies firing now. */
+  readonly firing?: number;
+  /** Collection health per target. */
+  readonly targets?: Readonly<Record<string, unknown>>;
 }
 
 /** Result of sending a test notification. */

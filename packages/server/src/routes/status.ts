@@ -77,7 +77,17 @@ export async function notifierStatuses(context: RouteContext): Promise<Record<st
 
 function monitorView(context: RouteContext) {
   const monitor = context.monitor;
-  if (!monitor) return { enabled: false, running: false, intervalSeconds: null, lastTick: null };
+  if (!monitor) {
+    return {
+      enabled: false,
+      running: false,
+      intervalSeconds: null,
+      ticks: 0,
+      firing: null,
+      lastTick: null,
+      targets: {},
+    };
+  }
   let state: ReturnType<typeof monitor.state> | null = null;
   try {
     state = monitor.state();
@@ -88,7 +98,10 @@ function monitorView(context: RouteContext) {
     enabled: true,
     running: state?.running ?? false,
     intervalSeconds: context.config.monitorIntervalSeconds,
+    ticks: state?.ticks ?? 0,
+    firing: state?.firing ?? null,
     lastTick: state?.lastTick ?? null,
+    targets: state?.targets ?? {},
   };
 }
 
