@@ -1,0 +1,29 @@
+/** Minimal `--name value` / `--flag` command-line parsing for the NAB scripts. */
+export function parseArguments(argv: readonly string[]): Map<string, string> {
+  const values = new Map<string, string>();
+  for (let index = 0; index < argv.length; index++) {
+    const argument = argv[index]!;
+    if (!argument.startsWith('--')) throw new Error(`unexpected argument "${argument}"`);
+    const equals = argument.indexOf('=');
+    if (equals > 0) {
+      values.set(argument.slice(2, equals), argument.slice(equals + 1));
+      continue;
+    }
+    const next = argv[index + 1];
+    if (next !== undefined && !next.startsWith('--')) {
+      values.set(argument.slice(2), next);
+      index++;
+    } else {
+      values.set(argument.slice(2), 'true');
+    }
+  }
+  return values;
+}
+
+/** Splits a comma-separated list, dropping empty items. */
+export function listArgument(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0);
+}
