@@ -2,6 +2,7 @@ export { anomalyFingerprint } from './fingerprint.js';
 export {
   createMonitor,
   type Monitor,
+  type MonitorAlert,
   type MonitorDispatcher,
   type MonitorOptions,
   type MonitorState,

@@ -12,13 +12,21 @@ import { createEmitter, type Emitter } from '../util/emitter.js';
 import { createId } from '../util/id.js';
 import { anomalyFingerprint } from './fingerprint.js';
 
+/** One fired or resolved anomaly handed to the dispatcher. */
+export interface MonitorAlert {
+  readonly anomaly: Anomaly;
+  readonly rca: Rca | null;
+  readonly kind: 'firing' | 'resolved';
+}
+
 /**
- * What the monitor needs from an alert dispatcher: one call per fired or resolved anomaly. The
- * dispatcher of `createAlertDispatcher` fits; it queues the notification in the store's outbox
- * and delivers it in the background.
+ * What the monitor needs from an alert dispatcher. `createAlertDispatcher` fits: the monitor hands
+ * it all alerts of a tick in one `notifyMany` call (so they can be grouped), or calls `notify` per
+ * alert when `notifyMany` is absent.
  */
 export interface MonitorDispatcher {
   notify(anomaly: Anomaly, rca: Rca | null, kind: 'firing' | 'resolved'): Promise<unknown>;
+  notifyMany?(alerts: readonly MonitorAlert[]): Promise<unknown>;
 }
 
 /** Options of {@link createMonitor}. */
@@ -338,13 +346,11 @@ export function createMonitor(options: MonitorOptions): Monitor {
       }
 
       if (dispatcher && (fired.length > 0 || resolved.length > 0)) {
-        for (const entry of fired) {
-          try {
-            await dispatcher.notify(entry.anomaly, entry.rca, 'firing');
-          } catch (error) {
-            fail('dispatch', 'dispatcher', error);
-          }
-        }
+        const alerts: MonitorAlert[] = fired.map((entry) => ({
+          anomaly: entry.anomaly,
+          rca: entry.rca,
+          kind: 'firing',
+        }));
         for (const anomaly of resolved) {
           let rca: Rca | null = null;
           try {
@@ -352,12 +358,9 @@ export function createMonitor(options: MonitorOptions): Monitor {
           } catch (error) {
             fail('dispatch', 'store', error);
           }
-          try {
-            await dispatcher.notify(anomaly, rca, 'resolved');
-          } catch (error) {
-            fail('dispatch', 'dispatcher', error);
-          }
+          alerts.push({ anomaly, rca, kind: 'resolved' });
         }
+        await dispatchAll(dispatcher, alerts, fail);
         endPhase('dispatch');
       }
 
@@ -647,6 +650,28 @@ export function createMonitor(options: MonitorOptions): Monitor {
       };
     },
   };
+}
+
+async function dispatchAll(
+  dispatcher: MonitorDispatcher,
+  alerts: readonly MonitorAlert[],
+  fail: (phase: string, source: string, error: unknown) => void,
+): Promise<void> {
+  if (dispatcher.notifyMany) {
+    try {
+      await dispatcher.notifyMany(alerts);
+    } catch (error) {
+      fail('dispatch', 'dispatcher', error);
+    }
+    return;
+  }
+  for (const alert of alerts) {
+    try {
+      await dispatcher.notify(alert.anomaly, alert.rca, alert.kind);
+    } catch (error) {
+      fail('dispatch', 'dispatcher', error);
+    }
+  }
 }
 
 function targetError(result: TargetCollection, previous: MonitorTargetState | undefined): string {

@@ -53,7 +53,7 @@ function makeAnomaly(overrides: Partial<Anomaly> = {}): Anomaly {
     detector: 'threshold',
     target: 'prod',
     status: 'firing',
-    evidence: { threshold: 80, operator: '>' },
+    evidence: { value: 93.1, threshold: 80, op: '>', rule: 'cpu_usage' },
     startsAt: T0 - 130_000,
     endsAt: null,
     updatedAt: T0,

@@ -55,7 +55,7 @@ describe('buildFallbackRca', () => {
         value: 0,
         severity: 'critical',
         labels: { instance: 'db-1:9100', job: 'node' },
-        evidence: { threshold: 1, operator: '<' },
+        evidence: { value: 0, threshold: 1, op: '<', rule: 'up' },
         reason: 'up is 0, below 1',
       }),
       { now: T0 + 65_000 },
@@ -76,15 +76,28 @@ describe('buildFallbackRca', () => {
         value: 2.5,
         detector: 'zscore',
         labels: { route: '/checkout', instance: 'api-1' },
-        evidence: { mean: 0.21, std: 0.02, z: 114.5, window: 10 },
+        evidence: { value: 2.5, mean: 0.21, stddev: 0.02, z: 114.5, threshold: 3, window: 10 },
       }),
       { now: T0, related: ['errors_total (errors_total is 30, above 10)'] },
     );
     expect(content.summary).toContain('114.5 standard deviations above its recent mean of 0.21 ± 0.02');
     expect(content.summary).toContain('over the last 10 samples');
+    expect(content.summary).not.toContain('threshold of 3');
     expect(content.cause).toMatch(/dependency/);
     expect(content.cause).toContain('route="/checkout"');
     expect(content.cause).toContain('Also firing nearby');
+  });
+
+  it('explains a change from a constant series', () => {
+    const content = buildFallbackRca(
+      anomaly({
+        metric: 'queue_depth',
+        value: 7,
+        detector: 'zscore',
+        evidence: { value: 7, mean: 0, stddev: 0, z: null, threshold: 3, window: 10 },
+      }),
+    );
+    expect(content.summary).toContain('away from the constant value of 0 it had over the last 10 samples');
   });
 
   it('says low when the value dropped below its mean', () => {

@@ -55,13 +55,19 @@ export function buildFallbackRca(anomaly: Anomaly, options: FallbackRcaOptions =
   const lasting =
     now > anomaly.startsAt ? `for ${formatDuration(now - anomaly.startsAt)}` : 'since this check';
 
+  // A `threshold` next to statistics (mean, z) is the detector's z threshold, not a value limit.
+  const valueLimit =
+    operator !== undefined || (mean === undefined && z === undefined) ? threshold : undefined;
   let comparison: string;
-  if (threshold !== undefined) {
-    comparison = `${directionWord(direction, operator)} the threshold of ${formatNumber(threshold)}`;
+  if (valueLimit !== undefined) {
+    comparison = `${directionWord(direction, operator)} the threshold of ${formatNumber(valueLimit)}`;
   } else if (mean !== undefined && z !== undefined) {
     const spreadText = spread !== undefined ? ` ± ${formatNumber(spread)}` : '';
     const windowText = window !== undefined ? ` over the last ${formatNumber(window)} samples` : '';
     comparison = `${formatNumber(Math.abs(z))} standard deviations ${direction === 'low' ? 'below' : 'above'} its recent mean of ${formatNumber(mean)}${spreadText}${windowText}`;
+  } else if (mean !== undefined && spread === 0) {
+    const windowText = window !== undefined ? ` over the last ${formatNumber(window)} samples` : '';
+    comparison = `away from the constant value of ${formatNumber(mean)} it had${windowText}`;
   } else if (mean !== undefined) {
     comparison = `${direction === 'low' ? 'below' : 'above'} its usual level of ${formatNumber(mean)}`;
   } else {
@@ -74,7 +80,7 @@ export function buildFallbackRca(anomaly: Anomaly, options: FallbackRcaOptions =
   const simplified =
     family === 'availability' && direction === 'low'
       ? `The service at ${where} is not answering the monitoring system, so it is probably down or unreachable.`
-      : `${capitalise(text.subject)} on ${where} is ${direction === 'low' ? 'much lower' : 'much higher'} than it should be (${value}${threshold !== undefined ? `, limit ${formatNumber(threshold)}` : ''}). This is ${anomaly.severity === 'critical' || anomaly.severity === 'high' ? 'urgent and worth looking at now' : 'worth a look'}.`;
+      : `${capitalise(text.subject)} on ${where} is ${direction === 'low' ? 'much lower' : 'much higher'} than it should be (${value}${valueLimit !== undefined ? `, limit ${formatNumber(valueLimit)}` : ''}). This is ${anomaly.severity === 'critical' || anomaly.severity === 'high' ? 'urgent and worth looking at now' : 'worth a look'}.`;
 
   const labelText = formatLabels(anomaly.labels);
   const evidenceText = formatEvidence(evidence);
