@@ -122,10 +122,10 @@ describe('decoding instant-query answers', () => {
       Number.NEGATIVE_INFINITY,
       1e21,
       -0.000001,
-      12345678901234567890,
+      Number('12345678901234567890'),
       0.1,
       -0,
-      3.14159265358979,
+      Number('3.14159265358979'),
     ]);
   });
 
