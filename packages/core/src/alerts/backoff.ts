@@ -1,7 +1,7 @@
 import { PromptheusError } from '../errors.js';
 
 /** Retry delays between delivery attempts: exponential with jitter, in Alertmanager's shape. */
-export interface BackoffOptions {
+export interface RetryBackoffOptions {
   /** Delay before the second attempt, in ms. @default 500 */
   readonly initialMs?: number;
   /** Each further delay is the previous one times this. @default 1.5 */
@@ -15,11 +15,11 @@ export interface BackoffOptions {
   readonly jitter?: number;
 }
 
-/** {@link BackoffOptions} with every default filled in. */
-export type ResolvedBackoff = Required<BackoffOptions>;
+/** {@link RetryBackoffOptions} with every default filled in. */
+export type ResolvedRetryBackoff = Required<RetryBackoffOptions>;
 
 /** The defaults: 500 ms, ×1.5, capped at 60 s, ±50 % jitter. */
-export const DEFAULT_BACKOFF: ResolvedBackoff = Object.freeze({
+export const DEFAULT_RETRY_BACKOFF: ResolvedRetryBackoff = Object.freeze({
   initialMs: 500,
   multiplier: 1.5,
   maxMs: 60_000,
@@ -27,8 +27,8 @@ export const DEFAULT_BACKOFF: ResolvedBackoff = Object.freeze({
 });
 
 /** Fills in defaults and checks the values; fails with code `config` naming the bad option. */
-export function resolveBackoff(options: BackoffOptions = {}): ResolvedBackoff {
-  const resolved = { ...DEFAULT_BACKOFF, ...stripUndefined(options) };
+export function resolveRetryBackoff(options: RetryBackoffOptions = {}): ResolvedRetryBackoff {
+  const resolved = { ...DEFAULT_RETRY_BACKOFF, ...stripUndefined(options) };
   if (!Number.isFinite(resolved.initialMs) || resolved.initialMs < 0) {
     throw new PromptheusError('config', 'backoff.initialMs must be a non-negative number of milliseconds');
   }
@@ -47,7 +47,7 @@ export function resolveBackoff(options: BackoffOptions = {}): ResolvedBackoff {
   return resolved;
 }
 
-function stripUndefined(options: BackoffOptions): BackoffOptions {
+function stripUndefined(options: RetryBackoffOptions): RetryBackoffOptions {
   return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
 }
 
@@ -59,13 +59,13 @@ function stripUndefined(options: BackoffOptions): BackoffOptions {
  * @param random A source of numbers in [0, 1). @default Math.random
  * @example
  * ```ts
- * backoffDelay(1, resolveBackoff(), () => 0.5); // 500
- * backoffDelay(3, resolveBackoff(), () => 0.5); // 1125
+ * retryDelay(1, resolveRetryBackoff(), () => 0.5); // 500
+ * retryDelay(3, resolveRetryBackoff(), () => 0.5); // 1125
  * ```
  */
-export function backoffDelay(
+export function retryDelay(
   attempt: number,
-  options: ResolvedBackoff = DEFAULT_BACKOFF,
+  options: ResolvedRetryBackoff = DEFAULT_RETRY_BACKOFF,
   random: () => number = Math.random,
 ): number {
   const exponent = Math.max(0, Math.floor(attempt) - 1);

@@ -9,7 +9,7 @@ import type { Silence } from '../model/silence.js';
 import { deadline } from '../util/abort.js';
 import type { Emitter } from '../util/emitter.js';
 import { createId, stableHash } from '../util/id.js';
-import { type BackoffOptions, backoffDelay, resolveBackoff } from './backoff.js';
+import { type RetryBackoffOptions, resolveRetryBackoff, retryDelay } from './backoff.js';
 import { DEFAULT_GROUP_BY, dedupeKeyOf, groupKeyOf, mergePayloads, notificationTitle } from './grouping.js';
 import { findSilence } from './matchers.js';
 
@@ -119,7 +119,7 @@ export interface AlertDispatcherOptions {
   /** Send a notification when an anomaly resolves. @default true */
   readonly sendResolved?: boolean;
   /** Delay between attempts. @default { initialMs: 500, multiplier: 1.5, maxMs: 60000, jitter: 0.5 } */
-  readonly backoff?: BackoffOptions;
+  readonly backoff?: RetryBackoffOptions;
   /** Attempts after which a notification is `failed`. @default 50 */
   readonly maxAttempts?: number;
   /** Age (since enqueued) after which a failing notification is `failed`, in ms. @default 3600000 (1 hour) */
@@ -317,7 +317,7 @@ export function createAlertDispatcher(options: AlertDispatcherOptions): AlertDis
   const repeatIntervalMs = positive(options.repeatIntervalMs, 4 * 60 * 60 * 1000, 'repeatIntervalMs');
   const cooldownMs = positive(options.cooldownMs, 0, 'cooldownMs', true);
   const sendResolved = options.sendResolved ?? true;
-  const backoff = resolveBackoff(options.backoff);
+  const backoff = resolveRetryBackoff(options.backoff);
   const maxAttempts = integer(options.maxAttempts, 50, 'maxAttempts');
   const maxAgeMs = positive(options.maxAgeMs, 60 * 60 * 1000, 'maxAgeMs');
   const timeoutMs = positive(options.timeoutMs, 10_000, 'timeoutMs');
@@ -579,7 +579,7 @@ export function createAlertDispatcher(options: AlertDispatcherOptions): AlertDis
     const attempts = Math.max(...items.map((item) => item.attempts));
     const oldest = Math.min(...items.map((item) => item.createdAt));
     const delay = Math.max(
-      backoffDelay(attempts, backoff, random),
+      retryDelay(attempts, backoff, random),
       Math.min(failure.retryAfterMs ?? 0, backoff.maxMs),
     );
     const willRetry = failure.retryable && attempts < maxAttempts && at + delay - oldest <= maxAgeMs;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { PromptheusError } from '../errors.js';
 import type { Anomaly } from '../model/anomaly.js';
 import type { Silence } from '../model/silence.js';
-import { backoffDelay, DEFAULT_BACKOFF, resolveBackoff } from './backoff.js';
+import { DEFAULT_RETRY_BACKOFF, resolveRetryBackoff, retryDelay } from './backoff.js';
 import { dedupeKeyOf, groupKeyOf, highestSeverity, mergePayloads, notificationTitle } from './grouping.js';
 import { anomalyAttribute, compileMatcher, findSilence, matchesAll } from './matchers.js';
 
@@ -28,8 +28,8 @@ const anomaly = (overrides: Partial<Anomaly> = {}): Anomaly => ({
 
 describe('backoff', () => {
   it('grows by 1.5 from 500 ms and stops at 60 s without jitter', () => {
-    const options = resolveBackoff({ jitter: 0 });
-    const delays = Array.from({ length: 20 }, (_, index) => backoffDelay(index + 1, options));
+    const options = resolveRetryBackoff({ jitter: 0 });
+    const delays = Array.from({ length: 20 }, (_, index) => retryDelay(index + 1, options));
     expect(delays.slice(0, 5)).toEqual([500, 750, 1125, 1688, 2531]);
     expect(Math.max(...delays)).toBe(60_000);
     expect(delays.at(-1)).toBe(60_000);
@@ -43,12 +43,12 @@ describe('backoff', () => {
     for (let attempt = 1; attempt <= 30; attempt++) {
       const base = Math.min(60_000, 500 * 1.5 ** (attempt - 1));
       for (const value of extremes) {
-        const delay = backoffDelay(attempt, DEFAULT_BACKOFF, () => value);
+        const delay = retryDelay(attempt, DEFAULT_RETRY_BACKOFF, () => value);
         expect(delay).toBeGreaterThanOrEqual(Math.floor(base * 0.5));
         expect(delay).toBeLessThanOrEqual(Math.min(60_000, Math.ceil(base * 1.5)));
       }
     }
-    const spread = new Set(Array.from({ length: 50 }, () => backoffDelay(4, DEFAULT_BACKOFF)));
+    const spread = new Set(Array.from({ length: 50 }, () => retryDelay(4, DEFAULT_RETRY_BACKOFF)));
     expect(spread.size).toBeGreaterThan(10);
   });
 
@@ -60,7 +60,7 @@ describe('backoff', () => {
       [{ jitter: 2 }, 'jitter'],
     ] as const) {
       try {
-        resolveBackoff(options);
+        resolveRetryBackoff(options);
         expect.unreachable();
       } catch (error) {
         expect(PromptheusError.hasCode(error, 'config')).toBe(true);
