@@ -526,6 +526,28 @@ describe('createAlertDispatcher: worker and restarts', () => {
   });
 });
 
+describe('createAlertDispatcher: shutdown', () => {
+  it('stop() waits for the delivery in progress, so nothing is left in flight', async () => {
+    const slow = createRecordingNotifier({ name: 'slow', delayMs: 200 });
+    const store = createMemoryStore();
+    stores.push(store);
+    const dispatcher = createAlertDispatcher({
+      store,
+      notifiers: [slow],
+      groupWaitMs: 0,
+      pollIntervalMs: 20,
+    });
+    dispatchers.push(dispatcher);
+    dispatcher.start();
+    await dispatcher.notify(anomaly({ startsAt: Date.now() }), null, 'firing');
+    await waitFor(async () => (await store.outbox.count({ status: 'in_flight' })) === 1);
+    await dispatcher.stop();
+    expect(slow.sent).toHaveLength(1);
+    expect(await store.outbox.count({ status: 'delivered' })).toBe(1);
+    expect(await store.outbox.count({ status: 'in_flight' })).toBe(0);
+  });
+});
+
 describe('createAlertDispatcher: test messages and status', () => {
   it('test(channel) sends a test message and reports ok or the error', async () => {
     const email = createRecordingNotifier({ name: 'email' });
@@ -584,9 +606,9 @@ describe('createAlertDispatcher: test messages and status', () => {
   });
 });
 
-async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
   const started = Date.now();
-  while (!condition()) {
+  while (!(await condition())) {
     if (Date.now() - started > timeoutMs) throw new Error('condition not met in time');
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
