@@ -161,6 +161,9 @@ export async function startExporter(options: StartExporterOptions = {}): Promise
     if (typeof name !== 'string' || !metricNamePattern.test(name)) {
       throw new PromptheusError('invalid_input', `invalid metric name "${String(name)}"`);
     }
+    if (!['counter', 'gauge', 'untyped', 'histogram'].includes(type)) {
+      throw new PromptheusError('invalid_input', `type of ${name} must be "counter", "gauge" or "untyped"`);
+    }
     let existing = families.get(name);
     if (!existing) {
       existing = { type, help, series: new Map() };
@@ -232,8 +235,8 @@ export async function startExporter(options: StartExporterOptions = {}): Promise
     set(name, labels, value, metricOptions = {}) {
       if (typeof value !== 'number')
         throw new PromptheusError('invalid_input', `value of ${name} must be a number`);
-      const target = family(name, metricOptions.type ?? 'gauge', metricOptions.help);
       const copy = validateLabels(labels);
+      const target = family(name, metricOptions.type ?? 'gauge', metricOptions.help);
       target.series.set(labelKey(copy), { labels: copy, value });
     },
     setHistogram(name, labels, histogram, metricOptions = {}) {
@@ -245,8 +248,8 @@ export async function startExporter(options: StartExporterOptions = {}): Promise
         if (Number.isNaN(Number(bound)))
           throw new PromptheusError('invalid_input', `invalid bucket bound "${bound}"`);
       }
-      const target = family(name, 'histogram', metricOptions.help);
       const copy = validateLabels(labels, 'le');
+      const target = family(name, 'histogram', metricOptions.help);
       target.series.set(labelKey(copy), {
         labels: copy,
         value: { ...histogram, buckets: { ...histogram.buckets } },
