@@ -64,7 +64,8 @@ export type EmailRecipientsSource =
   | (() => Promise<EmailConfig | null>)
   | { readonly emailConfig: { get(): Promise<EmailConfig | null> } };
 
-interface EmailNotifierCommonOptions {
+/** Options every email notifier takes, whatever it sends through. */
+export interface EmailNotifierCommonOptions {
   /** The `From` address, e.g. `Promptheus <alerts@example.com>`. */
   readonly from: string;
   /**

@@ -8,6 +8,7 @@
 export {
   createEmailNotifier,
   type EmailMessage,
+  type EmailNotifierCommonOptions,
   type EmailNotifierOptions,
   type EmailRecipientsSource,
   type EmailTransport,
