@@ -1,0 +1,227 @@
+/**
+ * Anomaly inserts per second through `createSqliteStore` against raw better-sqlite3 inserts of the
+ * same rows into the same schema, one transaction per batch, in the same run on the same machine.
+ *
+ *   pnpm bench:store [--rows 20000] [--repeats 7] [--batches 1,10,100,1000] [--no-write]
+ *
+ * Each variant runs `repeats` times, interleaved with the others; the best run of each counts (the
+ * one least disturbed by other work on the machine).
+ *
+ * Writes the table under "## Store: anomaly inserts" in bench/RESULTS.md and between the bench
+ * markers of packages/storage-sqlite/README.md (unless --no-write).
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Anomaly } from '../../packages/core/src/index.js';
+import { createSqliteStore, type SqliteStore } from '../../packages/storage-sqlite/src/index.js';
+import { anomalyParameters } from '../../packages/storage-sqlite/src/rows.js';
+
+/** better-sqlite3's Database class, loaded from the package that depends on it. */
+type DatabaseConstructor = new (path: string) => SqliteStore['database'];
+const Database = createRequire(new URL('../../packages/storage-sqlite/package.json', import.meta.url))(
+  'better-sqlite3',
+) as DatabaseConstructor;
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+
+function argument(name: string): string | undefined {
+  const index = process.argv.indexOf(`--${name}`);
+  return index >= 0 ? process.argv[index + 1] : undefined;
+}
+
+const totalRows = Number(argument('rows') ?? 20_000);
+const repeats = Number(argument('repeats') ?? 7);
+const batchSizes = (argument('batches') ?? '1,10,100,1000').split(',').map(Number);
+const write = !process.argv.includes('--no-write');
+
+/** Rows like the monitor writes: five labels, some evidence, half firing (unique fingerprints), half resolved. */
+function makeAnomalies(count: number, run: string): Anomaly[] {
+  const now = Date.now();
+  return Array.from({ length: count }, (_, index) => {
+    const firing = index % 2 === 0;
+    return {
+      id: `${run}-${String(index).padStart(7, '0')}`,
+      fingerprint: `${run}-fp-${index}`,
+      metric: 'node_cpu_seconds_total',
+      labels: {
+        instance: `server${index % 50}:9100`,
+        job: 'node',
+        cpu: String(index % 8),
+        mode: 'user',
+        region: 'eu-west-1',
+      },
+      value: 97.5 + (index % 10) / 10,
+      score: 0.93,
+      severity: firing ? 'high' : 'medium',
+      reason: 'z-score 4.2 above the rolling mean of the last 60 samples',
+      detector: 'zscore',
+      target: 'prod',
+      status: firing ? 'firing' : 'resolved',
+      evidence: { zScore: 4.2, mean: 41.3, stddev: 13.5 },
+      startsAt: now + index,
+      endsAt: firing ? null : now + index + 60_000,
+      updatedAt: now + index,
+      acknowledgedAt: null,
+    };
+  });
+}
+
+function batches<Item>(items: readonly Item[], size: number): Item[][] {
+  const result: Item[][] = [];
+  for (let start = 0; start < items.length; start += size) result.push(items.slice(start, start + size));
+  return result;
+}
+
+const best = (values: readonly number[]) => Math.max(...values);
+
+const directory = mkdtempSync(join(tmpdir(), 'promptheus-bench-store-'));
+let files = 0;
+
+/** A new database file with the store's schema, WAL and synchronous=NORMAL, like the store's own. */
+function rawDatabase() {
+  const path = join(directory, `raw-${++files}.db`);
+  void createSqliteStore({ path }).close();
+  const database = new Database(path);
+  database.pragma('journal_mode = WAL');
+  database.pragma('synchronous = NORMAL');
+  return database;
+}
+
+/** Raw better-sqlite3: one prepared statement, parameters built before the clock starts, one transaction per batch. */
+function measureRaw(rows: readonly Anomaly[], batchSize: number): number {
+  const database = rawDatabase();
+  const columns =
+    'id, fingerprint, metric, labels, value, score, severity, reason, detector, target, status, evidence, starts_at, ends_at, updated_at, acknowledged_at';
+  const insert = database.prepare(
+    `INSERT INTO anomalies (${columns}) VALUES (${columns
+      .split(',')
+      .map(() => '?')
+      .join(', ')})`,
+  );
+  const parameterBatches = batches(rows.map(anomalyParameters), batchSize);
+  const insertBatch = database.transaction((batch: ReadonlyArray<ReadonlyArray<string | number | null>>) => {
+    for (const parameters of batch) insert.run(parameters);
+  });
+  const started = process.hrtime.bigint();
+  for (const batch of parameterBatches) insertBatch(batch);
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const stored = database.prepare('SELECT count(*) FROM anomalies').pluck().get();
+  database.close();
+  if (stored !== rows.length) throw new Error(`raw run stored ${String(stored)} of ${rows.length} rows`);
+  return rows.length / seconds;
+}
+
+/** Through the store: `store.anomalies.insert(batch)`, records as the application holds them. */
+async function measureStore(rows: readonly Anomaly[], batchSize: number, maxDocs: number): Promise<number> {
+  const store = createSqliteStore({ path: join(directory, `store-${++files}.db`) }, { maxDocs });
+  const recordBatches = batches(rows, batchSize);
+  const started = process.hrtime.bigint();
+  for (const batch of recordBatches) await store.anomalies.insert(batch);
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const stored = await store.anomalies.count();
+  await store.close();
+  const firing = rows.filter((row) => row.status === 'firing').length;
+  const expected =
+    maxDocs === Number.POSITIVE_INFINITY ? rows.length : Math.min(rows.length, Math.max(maxDocs, firing));
+  if (stored !== expected) throw new Error(`store run kept ${stored} rows, expected ${expected}`);
+  return rows.length / seconds;
+}
+
+interface Result {
+  readonly batchSize: number;
+  readonly rows: number;
+  readonly raw: number;
+  readonly store: number;
+  readonly storeWithRetention: number;
+}
+
+const percent = (ratio: number) => `${(100 * ratio).toFixed(0)}%`;
+
+const results: Result[] = [];
+try {
+  for (const batchSize of batchSizes) {
+    // Batches of one pay a commit per row; fewer rows keep that case short.
+    const rows = batchSize === 1 ? Math.min(totalRows, 5000) : totalRows;
+    const raw: number[] = [];
+    const store: number[] = [];
+    const retained: number[] = [];
+    // Warm-up: statement preparation, page cache, JIT.
+    measureRaw(makeAnomalies(Math.min(rows, 2000), 'warm-raw'), batchSize);
+    await measureStore(
+      makeAnomalies(Math.min(rows, 2000), 'warm-store'),
+      batchSize,
+      Number.POSITIVE_INFINITY,
+    );
+    for (let repeat = 0; repeat < repeats; repeat++) {
+      // Interleaved, so that load from other processes hits all variants alike.
+      raw.push(measureRaw(makeAnomalies(rows, `raw-${repeat}`), batchSize));
+      store.push(
+        await measureStore(makeAnomalies(rows, `store-${repeat}`), batchSize, Number.POSITIVE_INFINITY),
+      );
+      retained.push(await measureStore(makeAnomalies(rows, `retained-${repeat}`), batchSize, 1000));
+    }
+    const result = {
+      batchSize,
+      rows,
+      raw: best(raw),
+      store: best(store),
+      storeWithRetention: best(retained),
+    };
+    results.push(result);
+    process.stdout.write(
+      `batch ${String(batchSize).padStart(4)}: raw ${Math.round(result.raw)}/s, store ${Math.round(result.store)}/s (${percent(result.store / result.raw)}), store+retention ${Math.round(result.storeWithRetention)}/s\n`,
+    );
+  }
+} finally {
+  rmSync(directory, { recursive: true, force: true });
+}
+
+const format = (value: number) => Math.round(value).toLocaleString('en-US');
+const command = `pnpm bench:store${process.argv.slice(2).length > 0 ? ` ${process.argv.slice(2).join(' ')}` : ''}`;
+const table = [
+  `Measured ${new Date().toISOString().slice(0, 10)} with \`${command}\` (Node ${process.version}, ${cpus().length} cores, SQLite file in WAL mode with synchronous=NORMAL, best of ${repeats} interleaved runs of each variant).`,
+  '"raw" is one prepared better-sqlite3 INSERT into the same table and indexes, parameters built before the clock',
+  'starts, one transaction per batch; "store" is `store.anomalies.insert(batch)` with `maxDocs: Infinity`;',
+  '"store + retention" keeps `maxDocs: 1000`, so every batch also deletes the oldest resolved anomalies in its transaction.',
+  '',
+  'The machine is shared with other work, so absolute figures vary between runs; the best run of each variant is the',
+  'one least disturbed.',
+  '',
+  '| batch size | rows | raw inserts/s | store inserts/s | store / raw | store + retention inserts/s |',
+  '| ---: | ---: | ---: | ---: | ---: | ---: |',
+  ...results.map(
+    (result) =>
+      `| ${result.batchSize} | ${format(result.rows)} | ${format(result.raw)} | ${format(result.store)} | ${percent(result.store / result.raw)} | ${format(result.storeWithRetention)} |`,
+  ),
+  '',
+  `Target: the store reaches at least 50% of raw inserts/s at every batch size: ${
+    results.every((result) => result.store / result.raw >= 0.5) ? 'met' : 'NOT met'
+  } in this run.`,
+].join('\n');
+
+process.stdout.write(`\n${table}\n`);
+
+if (write) {
+  const resultsPath = join(root, 'bench/RESULTS.md');
+  const heading = '## Store: anomaly inserts';
+  const current = readFileSync(resultsPath, 'utf8');
+  const start = current.indexOf(heading);
+  if (start < 0) throw new Error(`${heading} not found in bench/RESULTS.md`);
+  const next = current.indexOf('\n## ', start + heading.length);
+  const end = next < 0 ? current.length : next + 1;
+  writeFileSync(resultsPath, `${current.slice(0, start)}${heading}\n\n${table}\n\n${current.slice(end)}`);
+
+  const readmePath = join(root, 'packages/storage-sqlite/README.md');
+  const readme = readFileSync(readmePath, 'utf8');
+  const startMarker = '<!-- bench:store:start -->';
+  const endMarker = '<!-- bench:store:end -->';
+  const from = readme.indexOf(startMarker);
+  const to = readme.indexOf(endMarker);
+  if (from >= 0 && to > from) {
+    writeFileSync(readmePath, `${readme.slice(0, from + startMarker.length)}\n${table}\n${readme.slice(to)}`);
+  }
+  process.stdout.write('\nwritten to bench/RESULTS.md and packages/storage-sqlite/README.md\n');
+}
