@@ -548,6 +548,41 @@ describe('createAlertDispatcher: shutdown', () => {
   });
 });
 
+describe('createAlertDispatcher: polling', () => {
+  it('polls do not pile up behind a slow delivery', async () => {
+    const slow = createRecordingNotifier({ name: 'slow', delayMs: 400 });
+    const store = createMemoryStore();
+    stores.push(store);
+    let claims = 0;
+    const claim = store.outbox.claim.bind(store.outbox);
+    const counting: Store = {
+      ...store,
+      outbox: {
+        ...store.outbox,
+        claim(options) {
+          claims++;
+          return claim(options);
+        },
+      },
+    };
+    const dispatcher = createAlertDispatcher({
+      store: counting,
+      notifiers: [slow],
+      groupWaitMs: 0,
+      pollIntervalMs: 10,
+    });
+    dispatchers.push(dispatcher);
+    await dispatcher.notify(anomaly({ startsAt: Date.now() }), null, 'firing');
+    dispatcher.start();
+    await waitFor(() => slow.sent.length === 1);
+    const afterSend = claims;
+    await dispatcher.stop();
+    // One claim found the notification, at most one more was queued during the 400 ms send.
+    expect(afterSend).toBeLessThanOrEqual(3);
+    expect(claims - afterSend).toBeLessThanOrEqual(1);
+  });
+});
+
 describe('createAlertDispatcher: test messages and status', () => {
   it('test(channel) sends a test message and reports ok or the error', async () => {
     const email = createRecordingNotifier({ name: 'email' });

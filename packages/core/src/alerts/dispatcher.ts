@@ -645,9 +645,15 @@ export function createAlertDispatcher(options: AlertDispatcherOptions): AlertDis
     return totals;
   };
 
+  /** True while a background drain waits for its turn: polls and wake-ups never pile up behind a slow one. */
+  let drainQueued = false;
   const kick = () => {
-    if (!running) return;
-    exclusive(drain).catch(reportError);
+    if (!running || drainQueued) return;
+    drainQueued = true;
+    exclusive(async () => {
+      drainQueued = false;
+      if (running) await drain();
+    }).catch(reportError);
   };
 
   return {
