@@ -138,7 +138,7 @@ export interface AlertDispatcherOptions {
   readonly concurrency?: number;
   /** How often the running worker looks for due notifications, in ms. @default 1000 */
   readonly pollIntervalMs?: number;
-  /** Public URL of the server; notifications link to `<serverUrl>/anomalies/<id>`. */
+  /** Public URL of the server; notifications link to `<serverUrl>/anomalies/<id>`. @default null (no links) */
   readonly serverUrl?: string | null;
   /** Current time in ms. @default Date.now */
   readonly clock?: () => number;
