@@ -18,6 +18,7 @@ import type { RouteContext } from './routes/context.js';
 import { registerStatusRoutes } from './routes/status.js';
 import { registerTargetRoutes } from './routes/targets.js';
 import type { AppConfig, AppDependencies } from './types.js';
+import { createUiRoutes } from './ui/routes.js';
 
 /** Default settings of {@link createApp}. */
 export const DEFAULT_APP_CONFIG: Required<AppConfig> = {
@@ -115,6 +116,9 @@ export function createApp(dependencies: AppDependencies): Hono {
     const method = knownMethods.has(c.req.method) ? c.req.method : 'OTHER';
     metrics.observeRequest(method, routeOf(c), c.res.status, (performance.now() - started) / 1000);
   });
+
+  // The dashboard page is static and public (before CORS and auth); its API calls carry the token.
+  app.route('/ui', createUiRoutes());
 
   if (config.corsOrigins.length > 0) {
     const any = config.corsOrigins.includes('*');

@@ -35,5 +35,7 @@ export type {
   MonitorStateView,
   TestDeliveryResult,
 } from './types.js';
+export type { UiRoutesOptions } from './ui/routes.js';
+export { createUiRoutes, dashboardContentSecurityPolicy } from './ui/routes.js';
 export type { AttachedWebSocket, WebSocketOptions } from './websocket.js';
 export { attachWebSocket, WEBSOCKET_PROTOCOL } from './websocket.js';
