@@ -10,7 +10,7 @@ import {
 export interface AdaptiveDetectorOptions extends NoveltyDetectorOptions, SeasonalOptions, VolatilityOptions {
   /**
    * Score at or above which a sample is reported (the combined surprise of all three signals).
-   * @default 0.6
+   * @default 0.62
    */
   readonly threshold?: number;
 }
@@ -45,7 +45,7 @@ export function adaptiveDetector(options: AdaptiveDetectorOptions = {}): Detecto
   return createNoveltyDetector({
     factory: 'adaptiveDetector',
     defaultName: 'adaptive',
-    defaultThreshold: 0.6,
+    defaultThreshold: 0.62,
     features: { range: true, seasonal: true, volatility: true },
     options,
   });

@@ -16,6 +16,7 @@ export function logErfc(x: number): number {
   if (x === Number.POSITIVE_INFINITY) return Number.NEGATIVE_INFINITY;
   if (x < 0) return Math.log(2 - Math.exp(logErfc(-x)));
   const t = x * x;
+  if (t === Number.POSITIVE_INFINITY) return Number.NEGATIVE_INFINITY;
   if (t < 1.5) {
     // Regularised lower incomplete gamma P(1/2, t) by its series; erfc = 1 - P.
     if (t === 0) return 0;

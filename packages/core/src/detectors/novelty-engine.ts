@@ -34,8 +34,10 @@ export interface NoveltyDetectorOptions {
   readonly minSamples?: number;
   /**
    * Score at or above which a sample is reported as anomalous. Scores map surprise to [0, 1)
-   * (0.5 is as surprising as a 3-sigma Gaussian deviation); the defaults are the thresholds that
-   * scored best on the NAB developer subset.
+   * (0.5 is as surprising as a 3-sigma Gaussian deviation). The defaults keep false alarms on
+   * stationary Gaussian noise to about one per 10,000 samples per series (heavy-tailed noise: a few
+   * more); lower values catch more (the best NAB trade-off lies about 0.02 lower; operating points
+   * are listed in `bench/RESULTS.md`).
    */
   readonly threshold?: number;
   /**

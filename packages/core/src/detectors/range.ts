@@ -5,7 +5,7 @@ import { createNoveltyDetector, type NoveltyDetectorOptions } from './novelty-en
 export interface RangeDetectorOptions extends NoveltyDetectorOptions {
   /**
    * Score at or above which a sample is reported.
-   * @default 0.54
+   * @default 0.56
    */
   readonly threshold?: number;
 }
@@ -29,7 +29,7 @@ export function rangeDetector(options: RangeDetectorOptions = {}): Detector {
   return createNoveltyDetector({
     factory: 'rangeDetector',
     defaultName: 'range',
-    defaultThreshold: 0.54,
+    defaultThreshold: 0.56,
     features: { range: true, seasonal: false, volatility: false },
     options,
   });

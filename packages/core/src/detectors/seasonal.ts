@@ -9,7 +9,7 @@ import {
 export interface SeasonalDetectorOptions extends NoveltyDetectorOptions, SeasonalOptions {
   /**
    * Score at or above which a sample is reported.
-   * @default 0.53
+   * @default 0.57
    */
   readonly threshold?: number;
 }
@@ -34,7 +34,7 @@ export function seasonalDetector(options: SeasonalDetectorOptions = {}): Detecto
   return createNoveltyDetector({
     factory: 'seasonalDetector',
     defaultName: 'seasonal',
-    defaultThreshold: 0.53,
+    defaultThreshold: 0.57,
     features: { range: false, seasonal: true, volatility: false },
     options,
   });

@@ -10,9 +10,9 @@
  *
  * Surprise of a value `r` (0 when `r` is below the `keep` highest values):
  * - `-ln((higher + equal / 2 + 1/2) / (n + 1))` from its rank among the top values, and
- * - beyond the maximum, plus `(r - max) / spacing`, where `spacing` is the mean gap between the
- *   highest values (an exponential tail fitted to them): a new high by many typical gaps is very
- *   surprising, one that barely beats the old maximum is not.
+ * - beyond the maximum, plus `(r - max) / spacing`, where `spacing` is the scale of an
+ *   exponential tail fitted to the highest values (floored by the spread of the history): a new
+ *   high by many typical gaps is very surprising, one that barely beats the old maximum is not.
  *
  * State lives in a caller-provided `Float64Array` at an offset (see {@link calibratorSize}), so a
  * detector can keep all its per-series numbers in one array.
@@ -40,6 +40,12 @@ const MEAN = 4;
 const HEADER = 5;
 /** Weight of a new observation in the running mean used to floor the tail spacing. */
 const MEAN_WEIGHT = 0.01;
+/**
+ * The tail spacing is at least this share of the scale an exponential tail would need to reach
+ * the current maximum from the mean (`(max - mean) / ln n`). It keeps a cluster of near-equal top
+ * values (one episode of an autocorrelated signal) from making any new high look extreme.
+ */
+const SPREAD_FLOOR = 0.5;
 
 /** Number of float64 slots one calibrator occupies. */
 export function calibratorSize(shape: CalibratorShape): number {
@@ -86,13 +92,25 @@ export function calibratorSurprise(
   let surprise = -Math.log((higher + 0.5 * equal + 0.5) / (total + 1));
   const maximum = state[merged]!;
   if (value > maximum) {
+    // Maximum-likelihood scale of an exponential tail from the top `gaps + 1` order statistics:
+    // the k-th gap from the top has mean scale / k, so the sum of the top gaps is scale × H(gaps).
     const gaps = Math.min(shape.tailGaps, mergedCount - 1);
-    const spacing = gaps > 0 ? (maximum - state[merged + gaps]!) / gaps : 0;
+    const spacing = gaps > 0 ? (maximum - state[merged + gaps]!) / harmonic(gaps) : 0;
     const mean = state[offset + MEAN]!;
-    const floor = Math.max(Math.abs(maximum - mean) * 1e-3, Math.abs(maximum) * 1e-9, Number.MIN_VALUE);
+    const floor = Math.max(
+      (Math.abs(maximum - mean) * SPREAD_FLOOR) / Math.log(total + 1),
+      Math.abs(maximum) * 1e-9,
+      Number.MIN_VALUE,
+    );
     surprise += (value - maximum) / Math.max(spacing, floor);
   }
   return surprise;
+}
+
+function harmonic(count: number): number {
+  let sum = 0;
+  for (let index = 1; index <= count; index++) sum += 1 / index;
+  return sum;
 }
 
 function insertDescending(state: Float64Array, start: number, length: number, value: number): boolean {

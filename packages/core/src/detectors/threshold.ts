@@ -219,10 +219,13 @@ function compileRule(rule: ThresholdRule, index: number): CompiledRule {
   };
 }
 
-/** Score just past the threshold is 0.5, 0.75 at one `scale` past it, approaching 1 further out. */
+/**
+ * Score just past the threshold is 0.5, 0.75 at one `scale` past it, approaching 1 further out
+ * (logarithmically, so even extreme values keep distinct scores below 1).
+ */
 function scorePast(distance: number, scale: number): number {
-  const relative = Math.max(0, distance) / scale;
-  return 0.5 + (0.5 * relative) / (1 + relative);
+  const steps = Math.log2(1 + Math.max(0, distance) / scale);
+  return 0.5 + (0.5 * steps) / (1 + steps);
 }
 
 function labelsMatch(sample: Sample, matchers: CompiledRule['labelMatchers']): boolean {
@@ -387,8 +390,9 @@ export function thresholdDetector(options: ThresholdDetectorOptions = {}): Detec
 
 function formatDuration(milliseconds: number): string {
   const seconds = Math.round(milliseconds / 1000);
-  if (seconds < 120) return `${seconds}s`;
-  const minutes = Math.round(seconds / 60);
-  if (minutes < 120) return `${minutes}m`;
-  return `${Math.round(minutes / 60)}h`;
+  if (seconds < 60) return `${seconds}s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return seconds % 60 === 0 ? `${minutes}m` : `${minutes}m${seconds % 60}s`;
+  const hours = Math.floor(minutes / 60);
+  return minutes % 60 === 0 ? `${hours}h` : `${hours}h${minutes % 60}m`;
 }

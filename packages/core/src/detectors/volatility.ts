@@ -9,7 +9,7 @@ import {
 export interface VolatilityDetectorOptions extends NoveltyDetectorOptions, VolatilityOptions {
   /**
    * Score at or above which a sample is reported.
-   * @default 0.57
+   * @default 0.56
    */
   readonly threshold?: number;
 }
@@ -31,7 +31,7 @@ export function volatilityDetector(options: VolatilityDetectorOptions = {}): Det
   return createNoveltyDetector({
     factory: 'volatilityDetector',
     defaultName: 'volatility',
-    defaultThreshold: 0.57,
+    defaultThreshold: 0.56,
     features: { range: false, seasonal: false, volatility: true },
     options,
   });
