@@ -1,7 +1,13 @@
+export * from './answer.js';
 export * from './catalog.js';
+export * from './create-ask.js';
+export * from './execute.js';
+export { type FollowupInput, metricPhrase, suggestFollowups } from './followups.js';
+export * from './intent.js';
 export * from './knowledge.js';
+export * from './layout.js';
 export * from './promql.js';
-export * from './question.js';
+export { type OutputUnit, type Token, tokenize } from './question.js';
 export {
   type CatalogIndex,
   catalogIndex,
@@ -13,6 +19,7 @@ export {
   type ValueMention,
 } from './retrieval.js';
 export { splitName, stem } from './text.js';
+export * from './translate-llm.js';
 export {
   type OfflineTranslation,
   type OfflineTranslatorOptions,

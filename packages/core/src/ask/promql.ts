@@ -21,6 +21,10 @@ export interface PromqlSelector {
   /** Position in the expression. */
   readonly from: number;
   readonly to: number;
+  /** End of the selector including its range (`[5m]`), where an `offset` would go. */
+  readonly end: number;
+  /** True when the selector already has an `offset` or `@` modifier. */
+  readonly shifted: boolean;
 }
 
 /** A syntax error, with its position. */
@@ -197,12 +201,25 @@ export function analyzePromql(expr: string): PromqlAnalysis {
           }
           const parent = node.parent;
           let rangeSeconds: number | null = null;
+          const outer = parent?.name === 'MatrixSelector' ? parent : node;
+          const shifted =
+            outer.parent?.name === 'OffsetExpr' ||
+            outer.parent?.name === 'StepInvariantExpr' ||
+            node.parent?.name === 'OffsetExpr';
           if (parent?.name === 'MatrixSelector') {
             const duration = childrenOf(parent).find((child) => child.name === 'DurationExpr');
             rangeSeconds = duration ? parseDuration(text(duration)) : null;
             if (rangeSeconds !== null) maxRangeSeconds = Math.max(maxRangeSeconds, rangeSeconds);
           }
-          selectors.push({ metric, matchers, rangeSeconds, from: node.from, to: node.to });
+          selectors.push({
+            metric,
+            matchers,
+            rangeSeconds,
+            from: node.from,
+            to: node.to,
+            end: outer.to,
+            shifted,
+          });
           return;
         }
         case 'SubqueryExpr': {
@@ -244,6 +261,27 @@ export function analyzePromql(expr: string): PromqlAnalysis {
     maxRangeSeconds,
     rangeVectorResult,
   };
+}
+
+/**
+ * Shifts every selector of an expression into the past with `offset` (selectors that already
+ * have an offset or `@` keep theirs).
+ *
+ * @example
+ * ```ts
+ * withOffset('sum(rate(http_requests_total[5m]))', 3600); // 'sum(rate(http_requests_total[5m] offset 1h))'
+ * ```
+ */
+export function withOffset(expr: string, seconds: number): string {
+  const analysis = analyzePromql(expr);
+  if (analysis.errors.length > 0) return expr;
+  const positions = [
+    ...new Set(analysis.selectors.filter((selector) => !selector.shifted).map((selector) => selector.end)),
+  ];
+  let result = expr;
+  for (const position of positions.sort((a, b) => b - a))
+    result = `${result.slice(0, position)} offset ${formatDuration(seconds)}${result.slice(position)}`;
+  return result;
 }
 
 /** Why a query was rejected. */
@@ -303,8 +341,8 @@ export function validatePromql(
   const analysis = analyzePromql(expr);
   if (expr.trim() === '')
     return { ok: false, issues: [{ code: 'empty', message: 'the query is empty' }], analysis };
-  for (const error of analysis.errors)
-    issues.push({ code: 'syntax', message: `syntax error: ${error.message}` });
+  for (const message of new Set(analysis.errors.map((error) => error.message)))
+    issues.push({ code: 'syntax', message: `syntax error: ${message}` });
   if (issues.length > 0) return { ok: false, issues, analysis };
 
   const knownLabels = new Set<string>();

@@ -1,5 +1,5 @@
 import { type CatalogMetric, escapeRegex, labelNumber, type MetricCatalogSnapshot } from './catalog.js';
-import { formatDuration, quote } from './promql.js';
+import { formatDuration, quote, withOffset } from './promql.js';
 import {
   byteUnit,
   numberOf,
@@ -98,6 +98,10 @@ interface Features {
   up: boolean;
   operator: { kind: 'divide' | 'subtract' | 'add'; at: number; percent: boolean } | null;
   increase: boolean;
+  /** "an hour ago": look this many seconds into the past. */
+  offsetSeconds: number | null;
+  /** "compared with an hour ago": the change since then rather than the old value. */
+  compare: boolean;
   /** Token indexes used by the structure of the question (not for choosing metrics). */
   consumed: Set<number>;
 }
@@ -216,6 +220,8 @@ function analyze(tokens: readonly Token[]): Features {
     up: false,
     operator: null,
     increase: false,
+    offsetSeconds: null,
+    compare: false,
     consumed,
   };
   const use = (...positions: number[]) => {
@@ -257,6 +263,33 @@ function analyze(tokens: readonly Token[]): Features {
     }
 
     // time windows: last 10 minutes, past hour, over the last 30m, (5m)
+    // past values: an hour ago, 2 days ago, compared with yesterday
+    if (text === 'ago') {
+      const seconds = timeUnitSeconds(previous);
+      if (seconds !== null && seconds >= 1) {
+        const amount = numberOf(at(tokens, position - 2)) ?? 1;
+        features.offsetSeconds = amount * seconds;
+        use(position, position - 1);
+        if (numberOf(at(tokens, position - 2)) !== null) use(position - 2);
+        if (features.windowSeconds === amount * seconds) features.windowSeconds = null;
+      }
+      continue;
+    }
+    if (
+      ['compare', 'compared', 'comparing', 'comparison', 'change', 'changed', 'difference'].includes(text)
+    ) {
+      features.compare = true;
+      use(position);
+      continue;
+    }
+    if (
+      text === 'yesterday' &&
+      (features.compare || previous === 'than' || previous === 'vs' || previous === 'with')
+    ) {
+      features.offsetSeconds = 86400;
+      use(position);
+      continue;
+    }
     if (text === 'today' || text === 'yesterday') {
       features.windowSeconds = 86400;
       use(position);
@@ -276,7 +309,7 @@ function analyze(tokens: readonly Token[]): Features {
         continue;
       }
     }
-    if (token.kind === 'number' && position + 1 < count) {
+    if (token.kind === 'number' && position + 1 < count && textAt(tokens, position + 2) !== 'ago') {
       const seconds = timeUnitSeconds(next);
       const prior = previous ?? '';
       const isThreshold = [
@@ -311,7 +344,11 @@ function analyze(tokens: readonly Token[]): Features {
     }
 
     // per-unit rates: per second, per minute, /s, rps
-    if ((text === 'per' || text === 'a' || text === '/' || text === 'each' || text === 'every') && next) {
+    if (
+      (text === 'per' || text === 'a' || text === '/' || text === 'each' || text === 'every') &&
+      next &&
+      textAt(tokens, position + 2) !== 'ago'
+    ) {
       const seconds = timeUnitSeconds(next);
       if (
         seconds !== null &&
@@ -529,6 +566,18 @@ function analyze(tokens: readonly Token[]): Features {
     if (text === 'increase' || text === 'growth' || text === 'grew') features.increase = true;
   }
   if (features.percent && !features.operator) features.ratio = features.ratio || hasRatioCue(tokens);
+  // "X vs an hour ago" compares with the past; it is not a ratio of two metrics
+  if (features.offsetSeconds !== null && features.operator) {
+    const rightWords = tokens
+      .slice(features.operator.at + 1)
+      .filter((token) => (token.kind === 'word' || token.kind === 'number') && !consumed.has(token.index))
+      .filter((token) => !['an', 'a', 'the', 'one'].includes(token.text));
+    if (rightWords.length === 0) {
+      features.operator = null;
+      features.compare = true;
+    }
+  }
+  if (features.offsetSeconds === null) features.compare = false;
   return features;
 }
 
@@ -751,6 +800,7 @@ export function translateOffline(
       };
     }
     const confidence = confidenceOf(context, built.explained);
+    const shifted = features.offsetSeconds !== null ? shiftIntoPast(built, features) : built;
     if (confidence.value < minConfidence) {
       const closest =
         built.metrics.length > 0 ? built.metrics : closestMetricNames(snapshot, contentText(words, features));
@@ -763,11 +813,11 @@ export function translateOffline(
       };
     }
     return {
-      promql: built.promql,
+      promql: shifted.promql,
       confidence: confidence.value,
-      reason: built.reason,
+      reason: shifted.reason,
       closest: [],
-      shape: built.shape,
+      shape: shifted.shape,
     };
   } catch (error) {
     if (error instanceof Unanswerable) {
@@ -784,6 +834,22 @@ class Unanswerable extends Error {
   ) {
     super(message);
   }
+}
+
+/** Applies "an hour ago" (the old value) or "compared with an hour ago" (the change since). */
+function shiftIntoPast(built: Built, features: Features): Built {
+  const seconds = features.offsetSeconds!;
+  const past = withOffset(built.promql, seconds);
+  const when = formatDuration(seconds);
+  if (!features.compare) return { ...built, promql: past, reason: `${built.reason}; ${when} ago` };
+  const ranked = built.shape.ranking !== null || built.shape.threshold !== null;
+  if (ranked) return { ...built, promql: past, reason: `${built.reason}; ${when} ago` };
+  return {
+    ...built,
+    promql: `${wrap(built.promql)} - ${wrap(past)}`,
+    reason: `${built.reason}; change since ${when} ago`,
+    shape: { ...built.shape, max: null },
+  };
 }
 
 function contentText(words: readonly Token[], features: Features): string {

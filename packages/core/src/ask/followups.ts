@@ -1,0 +1,154 @@
+import type { CatalogMetric, MetricCatalogSnapshot } from './catalog.js';
+import { closestMetricNames, nameStemsOf, retrieveMetrics } from './retrieval.js';
+import { splitName } from './text.js';
+import { type QueryShape, translateOffline } from './translate-offline.js';
+
+/** What follow-up suggestions are built from. */
+export interface FollowupInput {
+  readonly question: string;
+  readonly promql: string | null;
+  readonly shape: QueryShape | null;
+  readonly snapshot: MetricCatalogSnapshot;
+  /** Earlier prompts of the session (or of the user), newest first; they are not suggested again. */
+  readonly history?: readonly string[];
+  /** @default 3 */
+  readonly limit?: number;
+}
+
+const housekeepingLabels = new Set(['le', 'quantile', 'job', 'instance', '__name__']);
+
+/** Words that name a metric for a person: `http_requests_total` → `http requests`. */
+export function metricPhrase(metric: CatalogMetric): string {
+  const words = splitName(metric.name);
+  while (words.length > 1 && ['total', 'count', 'sum', 'bucket', 'info', 'created'].includes(words.at(-1)!))
+    words.pop();
+  if (words.length > 1 && ['seconds', 'bytes', 'ratio', 'percent', 'celsius'].includes(words.at(-1)!)) {
+    const unit = words.pop()!;
+    if (unit === 'seconds' && !words.some((word) => /time|duration|latency|delay/.test(word)))
+      words.push('time');
+    if (unit === 'bytes' && words.length === 1) words.push('bytes');
+  }
+  // MemAvailable under memory: "memory available", not "memory mem available"
+  const kept = words.filter(
+    (word, index) =>
+      !words.some((other, position) => position !== index && other !== word && other.startsWith(word)),
+  );
+  return kept.join(' ');
+}
+
+/** Labels worth breaking a metric down by: more than one value, not too many, not bookkeeping. */
+function breakdownCandidates(metric: CatalogMetric, exclude: ReadonlySet<string>): string[] {
+  const usable = [...metric.labels.values()]
+    .filter((label) => label.name !== 'le' && label.name !== 'quantile' && !exclude.has(label.name))
+    .filter((label) => label.values.length > 1 && label.values.length <= 50)
+    .sort((a, b) => a.values.length - b.values.length);
+  const meaningful = usable.filter((label) => !housekeepingLabels.has(label.name));
+  return (meaningful.length > 0 ? meaningful : usable).map((label) => label.name);
+}
+
+/**
+ * Three follow-up questions grounded in the catalog: break the result down by a label that
+ * exists, compare with an hour ago, and look at a related metric. Each suggestion is checked by
+ * the offline translator, so asking it works without an LLM; earlier prompts are not repeated.
+ *
+ * @example
+ * ```ts
+ * suggestFollowups({ question: 'request rate', promql, shape, snapshot });
+ * // ['Break down http requests by route', 'request rate compared with an hour ago', 'p95 http request duration']
+ * ```
+ */
+export function suggestFollowups(input: FollowupInput): string[] {
+  const limit = input.limit ?? 3;
+  const { snapshot, shape } = input;
+  const asked = new Set([input.question, ...(input.history ?? [])].map(normalise));
+  const main = shape?.metrics[0] ? snapshot.byName.get(shape.metrics[0]) : undefined;
+  const candidates: string[] = [];
+  const question = input.question.trim().replace(/[?.!]+$/, '');
+
+  if (main && shape) {
+    const phrase = metricPhrase(main);
+    const filtered = new Set(filteredLabels(input.promql));
+    const exclude = new Set([...shape.groupBy, ...filtered]);
+    const labels = breakdownCandidates(main, exclude);
+    const first = labels[0];
+    const healthLike = main.name === 'up' || main.name.endsWith('_up') || shape.threshold !== null;
+    if (healthLike && snapshot.byName.has('up')) candidates.push('Which targets are down?');
+    if (first && !shape.info) {
+      candidates.push(`${describeMeasure(main, phrase)} by ${spoken(first)}`);
+      if (!shape.ranking && !healthLike)
+        candidates.push(`Which ${spoken(first)} has the highest ${describeMeasure(main, phrase)}?`);
+    }
+    if (!shape.info && !shape.threshold && question.length > 0 && !/\bago\b/i.test(question))
+      candidates.push(`${question} compared with an hour ago`);
+    for (const related of relatedMetrics(snapshot, main, question)) {
+      candidates.push(`${describeMeasure(related, metricPhrase(related))}`);
+    }
+    if (labels[1]) candidates.push(`${describeMeasure(main, phrase)} by ${spoken(labels[1])}`);
+  }
+  for (const name of closestMetricNames(snapshot, question, 5)) {
+    const metric = snapshot.byName.get(name);
+    if (metric && metric !== main && !metric.name.endsWith('_created'))
+      candidates.push(describeMeasure(metric, metricPhrase(metric)));
+  }
+  if (snapshot.byName.has('up')) candidates.push('Which targets are down?');
+
+  const suggestions: string[] = [];
+  for (const candidate of candidates) {
+    if (suggestions.length >= limit) break;
+    const key = normalise(candidate);
+    if (asked.has(key) || suggestions.some((existing) => normalise(existing) === key)) continue;
+    // only suggest what can be answered, even without an LLM
+    if (translateOffline(candidate, snapshot).promql === null) continue;
+    suggestions.push(candidate[0]!.toUpperCase() + candidate.slice(1));
+  }
+  return suggestions;
+}
+
+/** How to ask for a metric's natural measure: rates for counters, p95 for histograms. */
+function describeMeasure(metric: CatalogMetric, phrase: string): string {
+  if (metric.type === 'counter') return `${phrase} per second`;
+  if (metric.type === 'histogram' || metric.type === 'summary') return `p95 ${phrase}`;
+  return phrase;
+}
+
+function spoken(label: string): string {
+  return label.replace(/_/g, ' ');
+}
+
+function normalise(text: string): string {
+  return text
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, ' ')
+    .trim();
+}
+
+function filteredLabels(promql: string | null): string[] {
+  if (!promql) return [];
+  const labels: string[] = [];
+  for (const match of promql.matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)\s*"/g)) labels.push(match[1]!);
+  return labels;
+}
+
+/** Metrics of the same family prefix (`http_requests_total` → `http_request_duration_seconds`), then by relevance. */
+function relatedMetrics(
+  snapshot: MetricCatalogSnapshot,
+  main: CatalogMetric,
+  question: string,
+): CatalogMetric[] {
+  const stems = nameStemsOf(main.name);
+  const prefix = stems.slice(0, Math.max(1, Math.min(2, stems.length - 1)));
+  const siblings = snapshot.metrics
+    .filter((metric) => metric.name !== main.name && !metric.name.endsWith('_created'))
+    .filter((metric) => {
+      const other = nameStemsOf(metric.name);
+      return prefix.every((word, index) => other[index] === word);
+    })
+    .sort(
+      (a, b) => Number(b.type !== main.type) - Number(a.type !== main.type) || a.name.length - b.name.length,
+    )
+    .slice(0, 3);
+  const byRelevance = retrieveMetrics(snapshot, question, { limit: 4 })
+    .map((entry) => entry.metric)
+    .filter((metric) => metric.name !== main.name && !siblings.includes(metric));
+  return [...siblings, ...byRelevance];
+}
