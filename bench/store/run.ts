@@ -180,6 +180,16 @@ try {
 }
 
 const format = (value: number) => Math.round(value).toLocaleString('en-US');
+
+/** A table of right-aligned columns, padded the way the repository's formatter writes Markdown tables. */
+function markdownTable(header: readonly string[], rows: ReadonlyArray<readonly string[]>): string[] {
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => row[column]!.length)),
+  );
+  const line = (cells: readonly string[]) =>
+    `| ${cells.map((cell, column) => cell.padStart(widths[column]!)).join(' | ')} |`;
+  return [line(header), line(widths.map((width) => `${'-'.repeat(width - 1)}:`)), ...rows.map(line)];
+}
 const command = `pnpm bench:store${process.argv.slice(2).length > 0 ? ` ${process.argv.slice(2).join(' ')}` : ''}`;
 const table = [
   `Measured ${new Date().toISOString().slice(0, 10)} with \`${command}\` (Node ${process.version}, ${cpus().length} cores, SQLite file in WAL mode with synchronous=NORMAL, best of ${repeats} interleaved runs of each variant).`,
@@ -190,11 +200,16 @@ const table = [
   'The machine is shared with other work, so absolute figures vary between runs; the best run of each variant is the',
   'one least disturbed.',
   '',
-  '| batch size | rows | raw inserts/s | store inserts/s | store / raw | store + retention inserts/s |',
-  '| ---: | ---: | ---: | ---: | ---: | ---: |',
-  ...results.map(
-    (result) =>
-      `| ${result.batchSize} | ${format(result.rows)} | ${format(result.raw)} | ${format(result.store)} | ${percent(result.store / result.raw)} | ${format(result.storeWithRetention)} |`,
+  ...markdownTable(
+    ['batch size', 'rows', 'raw inserts/s', 'store inserts/s', 'store / raw', 'store + retention inserts/s'],
+    results.map((result) => [
+      String(result.batchSize),
+      format(result.rows),
+      format(result.raw),
+      format(result.store),
+      percent(result.store / result.raw),
+      format(result.storeWithRetention),
+    ]),
   ),
   '',
   `Target: the store reaches at least 50% of raw inserts/s at every batch size: ${
