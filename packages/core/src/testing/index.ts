@@ -4,6 +4,8 @@
  *
  * @packageDocumentation
  */
+
+export { createMemoryStore } from '../store/memory-store.js';
 export * from './exporter.js';
 export * from './mock-llm-provider.js';
 export * from './prometheus.js';
