@@ -1,9 +1,11 @@
 /**
  * Decoding an instant-query answer of 100k series into samples: the safe path (JSON.parse and
  * full validation) against the fast scan. Run with `pnpm tsx bench/prometheus/decode.ts`
- * (`--series N`, `--rounds N`; `--write` records the figures in bench/RESULTS.md).
+ * (`--series N`, `--rounds N`; `--live` also measures the transfer from a real Prometheus with and
+ * without gzip; `--write` records the figures in bench/RESULTS.md).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual, parseArgs } from 'node:util';
 import {
@@ -16,6 +18,7 @@ const { values: args } = parseArgs({
     series: { type: 'string', default: '100000' },
     rounds: { type: 'string', default: '7' },
     write: { type: 'boolean', default: false },
+    live: { type: 'boolean', default: false },
   },
 });
 const seriesCount = Number(args.series);
@@ -87,7 +90,8 @@ const results = [
 ];
 const megabytes = (Buffer.byteLength(text) / 1024 / 1024).toFixed(1);
 const lines = [
-  `${seriesCount.toLocaleString('en')} series, ${megabytes} MB answer; CPU ms per decode, median (min) of ${rounds} rounds.`,
+  `${seriesCount.toLocaleString('en')} series, ${megabytes} MB answer; CPU ms per decode, median (min) of ${rounds} rounds ` +
+    `(load average ${loadavg()[0]!.toFixed(1)} on the shared machine).`,
   'Every decoder yields the same samples (series id, metric, labels, value, timestamp, target).',
   '',
   '| decoder | median CPU ms | min CPU ms |',
@@ -100,29 +104,100 @@ const lines = [
 ];
 console.log(lines.join('\n'));
 
+if (args.live) {
+  const transfer = await measureTransfer();
+  console.log(['', ...transfer].join('\n'));
+  lines.push('', ...transfer);
+}
+
 if (args.write) {
   const resultsPath = fileURLToPath(new URL('../RESULTS.md', import.meta.url));
   const page = readFileSync(resultsPath, 'utf8');
+  const command = `pnpm tsx bench/prometheus/decode.ts --write${args.live ? ' --live' : ''}`;
   const section = [
     '### Decoding',
     '',
-    'Command: `pnpm tsx bench/prometheus/decode.ts --write` (Node ' + process.version + ').',
+    `Command: \`${command}\` (Node ${process.version}).`,
     '',
     ...lines,
     '',
   ].join('\n');
   const heading = '## Watch: monitor tick at 100k series';
-  const start = page.indexOf('### Decoding');
+  const sectionStart = page.indexOf(heading);
+  if (sectionStart < 0) throw new Error(`${heading} not found in RESULTS.md`);
+  const bodyStart = sectionStart + heading.length;
+  const next = page.slice(bodyStart).search(/\n## /);
+  const sectionEnd = next < 0 ? page.length : bodyStart + next + 1;
+  const body = page.slice(bodyStart, sectionEnd);
+  const own = body.indexOf('### Decoding');
   let updated: string;
-  if (start >= 0) {
-    const end = page.slice(start + 1).search(/\n##+ /);
-    updated = page.slice(0, start) + section + (end >= 0 ? page.slice(start + 1 + end + 1) : '');
+  if (own >= 0) {
+    // Replace only this sub-section: up to the next heading of any level.
+    const ownEnd = body.slice(own + 1).search(/\n#{2,3} /);
+    const rest = ownEnd < 0 ? '' : body.slice(own + 1 + ownEnd + 1);
+    updated =
+      page.slice(0, bodyStart) +
+      body.slice(0, own) +
+      section +
+      (rest ? `\n${rest}` : '\n') +
+      page.slice(sectionEnd);
   } else {
-    const at = page.indexOf(heading);
-    if (at < 0) throw new Error(`${heading} not found in RESULTS.md`);
-    const after = at + heading.length;
-    updated = `${page.slice(0, after)}\n\n${section}${page.slice(after).replace(/^\n+/, '\n')}`;
+    // Append at the end of the section, after what others wrote there.
+    updated = `${page.slice(0, bodyStart)}${body.trimEnd()}\n\n${section}\n${page.slice(sectionEnd)}`;
   }
   writeFileSync(resultsPath, updated);
   console.log('Recorded in bench/RESULTS.md');
+}
+
+/**
+ * With `--live`: a real Prometheus scraping 100k series; the wall time until the first byte and
+ * until the whole answer, and this process's CPU, with and without gzip.
+ */
+async function measureTransfer(): Promise<string[]> {
+  const { startExporter } = await import('../../packages/core/src/testing/exporter.js');
+  const { startPrometheus } = await import('../../packages/core/src/testing/prometheus.js');
+  const exporter = await startExporter();
+  let text = '# TYPE synthetic_value gauge\n';
+  for (let index = 0; index < seriesCount; index++) {
+    text += `synthetic_value{host="host-${index % 500}.example.internal",shard="${index}",kind="k${index % 7}"} ${index * 1.5}\n`;
+  }
+  exporter.setBody(text);
+  const prometheus = await startPrometheus({ scrapeTargets: [exporter.host], scrapeInterval: '10s' });
+  try {
+    await prometheus.waitFor(`count(synthetic_value) == ${seriesCount}`, undefined, { timeoutMs: 120_000 });
+    const url = `${prometheus.url}/api/v1/query?query=${encodeURIComponent('{__name__=~".+"}')}`;
+    const rows: Record<string, { firstByte: number[]; total: number[]; cpu: number[] }> = {
+      gzip: { firstByte: [], total: [], cpu: [] },
+      identity: { firstByte: [], total: [], cpu: [] },
+    };
+    for (let round = 0; round < 3; round++) {
+      for (const encoding of ['gzip', 'identity'] as const) {
+        const cpu = process.cpuUsage();
+        const started = performance.now();
+        const response = await fetch(url, { headers: { 'accept-encoding': encoding } });
+        const firstByte = performance.now() - started;
+        await response.text();
+        const used = process.cpuUsage(cpu);
+        rows[encoding]!.firstByte.push(firstByte);
+        rows[encoding]!.total.push(performance.now() - started);
+        rows[encoding]!.cpu.push((used.user + used.system) / 1000);
+      }
+    }
+    const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1]!;
+    return [
+      `Transfer of the same query from a real Prometheus (${seriesCount.toLocaleString('en')} series, median of 3 interleaved rounds, wall ms):`,
+      '',
+      '| accept-encoding | until first byte | whole answer | client CPU ms (fetch + text) |',
+      '|---|---:|---:|---:|',
+      ...(['gzip', 'identity'] as const).map(
+        (encoding) =>
+          `| ${encoding} | ${median(rows[encoding]!.firstByte).toFixed(0)} | ${median(rows[encoding]!.total).toFixed(0)} | ${median(rows[encoding]!.cpu).toFixed(0)} |`,
+      ),
+      '',
+      'So `createPrometheusSource` asks for uncompressed answers by default (`compression: true` turns gzip on for slow links).',
+    ];
+  } finally {
+    await prometheus.stop();
+    await exporter.close();
+  }
 }

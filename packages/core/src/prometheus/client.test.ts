@@ -129,6 +129,14 @@ describe('requests', () => {
     expect(new URLSearchParams(received[1]!.body).get('query')).toBe(long);
   });
 
+  it('asks for compressed answers unless told not to', async () => {
+    handler = (_request, respond) => respond(200, success('2.42.0'));
+    await createPrometheusClient({ url: baseUrl }).formatQuery('up');
+    await createPrometheusClient({ url: baseUrl, compression: false }).formatQuery('up');
+    expect(received[0]!.headers['accept-encoding']).toContain('gzip');
+    expect(received[1]!.headers['accept-encoding']).toBe('identity');
+  });
+
   it('enforces limit client-side with a warning', async () => {
     const result = [1, 2, 3].map((index) => ({
       metric: { __name__: 'a', i: String(index) },

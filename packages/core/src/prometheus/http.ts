@@ -15,6 +15,8 @@ export interface ConnectionOptions {
   readonly auth?: TargetAuth | null;
   readonly headers?: Readonly<Record<string, string>>;
   readonly fetch?: typeof fetch;
+  /** Ask for compressed answers (`false` sends `accept-encoding: identity`). @default true */
+  readonly compression?: boolean;
 }
 
 /** One HTTP call to the API. */
@@ -175,6 +177,8 @@ export function createConnection(options: ConnectionOptions, option = 'Prometheu
   const url = normaliseBaseUrl(options.url, `${option}.url`);
   const timeoutMs = validateTimeout(options.timeoutMs, `${option}.timeoutMs`) ?? defaultTimeoutMs;
   const { headers, secrets } = buildHeaders(options.auth, options.headers, option);
+  const encoding: Record<string, string> =
+    options.compression === false ? { 'accept-encoding': 'identity' } : {};
   const fetchImplementation = options.fetch ?? globalThis.fetch;
   if (typeof fetchImplementation !== 'function') {
     throw new PromptheusError(
@@ -198,6 +202,7 @@ export function createConnection(options: ConnectionOptions, option = 'Prometheu
         headers: {
           accept: request.accept ?? 'application/json',
           ...(usePost ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+          ...encoding,
           ...headers,
         },
         body: usePost ? query : undefined,

@@ -9,11 +9,13 @@ let server: Server;
 let url: string;
 let mode: 'ok' | 'bad_data' | 'html' = 'ok';
 const queries: string[] = [];
+const encodings: Array<string | undefined> = [];
 
 beforeAll(async () => {
   server = createServer((request, response) => {
     const query = new URL(request.url ?? '/', 'http://x').searchParams.get('query') ?? '';
     queries.push(query);
+    encodings.push(request.headers['accept-encoding']);
     if (mode === 'bad_data') {
       response
         .writeHead(400, { 'content-type': 'application/json', connection: 'close' })
@@ -126,6 +128,22 @@ describe('createPrometheusSource', () => {
       'fake|load{job="a"}',
       'fake|up{job="a"}',
     ]);
+  });
+
+  it('asks for uncompressed answers unless compression is turned on', async () => {
+    encodings.length = 0;
+    await createPrometheusSource({ targets: [{ name: 'a', url, selectors: ['up'] }] }).collect();
+    await createPrometheusSource({
+      targets: [{ name: 'a', url, selectors: ['up'] }],
+      compression: true,
+    }).collect();
+    await createPrometheusSource({
+      targets: [{ name: 'a', url, selectors: ['up'], compression: true }],
+      compression: false,
+    }).collect();
+    expect(encodings[0]).toBe('identity');
+    expect(encodings[1]).toContain('gzip');
+    expect(encodings[2]).toContain('gzip');
   });
 
   it('takes targets from a function, skips disabled ones, reports duplicates, bad settings and listing failures', async () => {

@@ -26,6 +26,8 @@ export interface PrometheusSourceTarget {
   readonly timeoutMs?: number;
   /** Disabled targets are left out. @default true */
   readonly enabled?: boolean;
+  /** Ask this target for gzip-compressed answers. @default the source's `compression` */
+  readonly compression?: boolean;
 }
 
 /** How long a failing target is left alone: `initialMs × factor^(failures − 1)`, capped, with jitter. */
@@ -59,6 +61,12 @@ export interface PrometheusSourceOptions {
   readonly backoff?: TargetBackoffOptions | false;
   /** The fetch implementation. @default globalThis.fetch */
   readonly fetch?: typeof fetch;
+  /**
+   * Ask targets for gzip-compressed answers. Off by default: for the large answers a collection
+   * gets, decompressing costs more CPU than decoding; turn it on for targets behind a slow link.
+   * @default false
+   */
+  readonly compression?: boolean;
   /** Clock in ms since the epoch. @default Date.now */
   readonly now?: () => number;
   /** Random numbers in [0, 1) for the jitter. @default Math.random */
@@ -151,11 +159,13 @@ export function createPrometheusSource(options: PrometheusSourceOptions): Metric
   let lastTargets: readonly PrometheusSourceTarget[] | undefined;
 
   function stateFor(target: PrometheusSourceTarget): TargetState {
+    const compression = target.compression ?? options.compression ?? false;
     const key = JSON.stringify([
       target.url,
       target.auth ?? null,
       target.headers ?? null,
       target.timeoutMs ?? null,
+      compression,
     ]);
     let state = states.get(target.name);
     if (state && state.key === key) return state;
@@ -169,6 +179,7 @@ export function createPrometheusSource(options: PrometheusSourceOptions): Metric
           headers: target.headers,
           timeoutMs: target.timeoutMs ?? timeoutMs,
           fetch: options.fetch,
+          compression,
         },
         `target ${target.name}`,
       );

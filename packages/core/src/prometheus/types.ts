@@ -112,6 +112,12 @@ export interface PrometheusClientOptions {
   readonly headers?: Readonly<Record<string, string>>;
   /** The fetch implementation to use. @default globalThis.fetch */
   readonly fetch?: typeof fetch;
+  /**
+   * Ask for gzip-compressed answers. Compression saves bandwidth to a remote Prometheus but costs
+   * CPU on both sides; turn it off for a Prometheus on the same machine or network.
+   * @default true
+   */
+  readonly compression?: boolean;
 }
 
 /**

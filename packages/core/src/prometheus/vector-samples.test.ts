@@ -156,6 +156,15 @@ describe('decoding instant-query answers', () => {
     expect(sample!.seriesId).toBe('main|m{Upper="u",app="a",zone="b"}');
   });
 
+  it('keeps a label named __proto__ as a plain label', () => {
+    const text =
+      '{"status":"success","data":{"resultType":"vector","result":[{"metric":{"__name__":"m","__proto__":"x","a":"1"},"value":[1,"2"]}]}}';
+    const [sample] = decodeVectorSamples(text, 'main').samples;
+    expect(Object.getPrototypeOf(sample!.labels)).toBe(Object.prototype);
+    expect(Object.keys(sample!.labels)).toEqual(['__proto__', 'a']);
+    expect(sample!.seriesId).toBe(seriesId('m', sample!.labels, 'main'));
+  });
+
   it('keeps series without a metric name and with an empty target', () => {
     const [sample] = expectSameSamples(answer([{ labels: { job: 'x' }, value: '4' }]), '');
     expect(sample).toMatchObject({ seriesId: '{job="x"}', metric: '', target: '' });

@@ -1,5 +1,5 @@
 import type { Sample } from '../model/sample.js';
-import { formatSeries, seriesId } from '../model/sample.js';
+import { formatSeries } from '../model/sample.js';
 import { decodeQueryData, parseEnvelope, type ResponseContext, shapeError } from './response.js';
 import type { SeriesLabels } from './types.js';
 import { parseSampleValue } from './values.js';
@@ -392,10 +392,50 @@ function isStrings(value: unknown): value is string[] {
   return Array.isArray(value) && value.every((item) => typeof item === 'string');
 }
 
-/** Converts one series of a vector answer into a {@link Sample}. */
+const needsEscape = /[\\"\n]/;
+
+/**
+ * Converts one series of a vector answer into a {@link Sample}; the series id is built in the
+ * same pass (equal to `seriesId(metric, labels, target)`).
+ */
 export function toSample(metric: SeriesLabels, value: number, timestamp: number, target: string): Sample {
-  const { __name__: name = '', ...labels } = metric;
-  return { seriesId: seriesId(name, labels, target), metric: name, labels, value, timestamp, target };
+  let name = '';
+  const labels: Record<string, string> = {};
+  let text = '';
+  let previous = '';
+  let ordered = true;
+  let count = 0;
+  for (const key in metric) {
+    const labelValue = metric[key]!;
+    if (key === '__name__') {
+      name = labelValue;
+      continue;
+    }
+    if (key === '__proto__') {
+      Object.defineProperty(labels, key, {
+        value: labelValue,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    } else labels[key] = labelValue;
+    if (count > 0) {
+      text += ',';
+      if (!(key > previous)) ordered = false;
+    }
+    text += key + '="' + (needsEscape.test(labelValue) ? escapeLabelValue(labelValue) : labelValue) + '"';
+    previous = key;
+    count++;
+  }
+  const series = count === 0 ? name : ordered ? name + '{' + text + '}' : formatSeries(name, labels);
+  return {
+    seriesId: target ? target + '|' + series : series,
+    metric: name,
+    labels,
+    value,
+    timestamp,
+    target,
+  };
 }
 
 /**
