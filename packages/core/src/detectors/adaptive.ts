@@ -22,7 +22,7 @@ export interface AdaptiveDetectorOptions extends NoveltyDetectorOptions, Seasona
  *
  * - **range** — a value beyond the highest or lowest of the last `history` samples, by how many
  *   typical gaps between the top values (see {@link rangeDetector});
- * - **seasonal** — distance from the usual value at this time of day, learnt per 15-minute bucket
+ * - **seasonal** — distance from the usual value at this time of day, learnt per 30-minute bucket
  *   over previous days (see {@link seasonalDetector});
  * - **volatility** — mean deviation of the last 12 samples from a slow moving average (see
  *   {@link volatilityDetector}).
@@ -33,8 +33,8 @@ export interface AdaptiveDetectorOptions extends NoveltyDetectorOptions, Seasona
  * The reason names the signal that contributed most. Samples score 0 until a series has
  * `minSamples` samples; the seasonal signal starts after one day.
  *
- * Cost: about 4.2 KB of state per series (with the default 96 buckets); a few hundred
- * nanoseconds per sample. NAB developer subset: see `bench/RESULTS.md`.
+ * Cost: about 2.7 KB of state per series (with the default 48 buckets) and about half a
+ * microsecond per sample. NAB developer subset: see `bench/RESULTS.md`.
  *
  * @example
  * ```ts

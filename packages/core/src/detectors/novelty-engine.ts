@@ -56,7 +56,7 @@ export interface NoveltyDetectorOptions {
 export interface SeasonalOptions {
   /**
    * Time-of-day buckets of the daily profile (UTC days).
-   * @default 96 (15-minute buckets)
+   * @default 48 (30-minute buckets)
    */
   readonly buckets?: number;
   /**
@@ -92,7 +92,7 @@ export interface NoveltyFeatures {
 
 const DAY_MS = 86_400_000;
 const KEEP = 5;
-const BLOCKS = 8;
+const BLOCKS = 4;
 const TAIL_GAPS = 4;
 
 const optionsSchema = z.object({
@@ -158,7 +158,7 @@ export function createNoveltyDetector(config: NoveltyEngineConfig): Detector {
       history: options.history ?? 1000,
       minSamples: options.minSamples ?? 100,
       threshold: options.threshold ?? config.defaultThreshold,
-      buckets: options.buckets ?? 96,
+      buckets: options.buckets ?? 48,
       dayWeight: options.dayWeight ?? 0.5,
       span: options.span ?? 12,
       baselineWeight: options.baselineWeight ?? 0.05,
@@ -200,6 +200,9 @@ export function createNoveltyDetector(config: NoveltyEngineConfig): Detector {
   const stateSize = cursor;
 
   const series = new Map<string, Float64Array>();
+  // The state used at each batch position last time: batches list series in a stable order.
+  let positionIds: Array<string | undefined> = [];
+  let positionStates: Array<Float64Array | undefined> = [];
   const scratch = new Float64Array(SCRATCH);
 
   function createState(): Float64Array {
@@ -365,10 +368,15 @@ export function createNoveltyDetector(config: NoveltyEngineConfig): Detector {
         const value = sample.value;
         if (!Number.isFinite(value)) continue;
         if (include && !include(sample)) continue;
-        let state = series.get(sample.seriesId);
+        let state = positionIds[index] === sample.seriesId ? positionStates[index] : undefined;
         if (!state) {
-          state = createState();
-          series.set(sample.seriesId, state);
+          state = series.get(sample.seriesId);
+          if (!state) {
+            state = createState();
+            series.set(sample.seriesId, state);
+          }
+          positionIds[index] = sample.seriesId;
+          positionStates[index] = state;
         }
         const surprise = measure(state, value, sample.timestamp);
         if (surprise > 0 && (scores || surprise >= thresholdSurprise)) {
@@ -392,6 +400,8 @@ export function createNoveltyDetector(config: NoveltyEngineConfig): Detector {
     },
     forget(seriesIds) {
       for (const seriesId of seriesIds) series.delete(seriesId);
+      positionIds = [];
+      positionStates = [];
     },
   };
 }
@@ -401,7 +411,7 @@ function round(value: number): number {
 }
 
 /** Bytes of per-series state a novelty detector keeps (typed array payload, without the map entry). */
-export function noveltyStateBytes(features: NoveltyFeatures, buckets = 96, span = 12): number {
+export function noveltyStateBytes(features: NoveltyFeatures, buckets = 48, span = 12): number {
   const calibrator = calibratorSize({
     keep: KEEP,
     blocks: BLOCKS,

@@ -17,8 +17,8 @@ export interface RangeDetectorOptions extends NoveltyDetectorOptions {
  * anything seen recently scores high; a value that barely beats the old maximum does not; a series
  * that often spikes needs a bigger spike.
  *
- * It keeps only the 5 highest and 5 lowest values of each eighth of the history, so the state is
- * small and fixed: about 0.8 KB per series, whatever `history` is.
+ * It keeps only the 5 highest and 5 lowest values of each quarter of the history, so the state is
+ * small and fixed: about 0.9 KB per series, whatever `history` is.
  *
  * @example
  * ```ts

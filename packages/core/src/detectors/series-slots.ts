@@ -11,6 +11,13 @@ export interface SeriesSlots {
   find(seriesId: string): number;
   /** The slot of a series, allocating one (and calling `onGrow` when the capacity doubles). */
   acquire(seriesId: string): number;
+  /**
+   * Like {@link acquire} for the sample at `position` of a batch. Batches from the same source
+   * list their series in the same order tick after tick, so the slot used at this position last
+   * time is checked first (a string comparison, usually of the very same string) before the map
+   * is consulted.
+   */
+  acquireAt(position: number, seriesId: string): number;
   /** Frees the slot of a series; returns it, or -1 when the series had none. */
   release(seriesId: string): number;
   /** Frees every slot. */
@@ -24,6 +31,8 @@ export interface SeriesSlots {
 export function createSeriesSlots(onGrow: (capacity: number) => void, initialCapacity = 64): SeriesSlots {
   const slots = new Map<string, number>();
   const freeSlots: number[] = [];
+  let positionIds: Array<string | undefined> = [];
+  let positionSlots = new Int32Array(0);
   let capacity = initialCapacity;
   let next = 0;
   onGrow(capacity);
@@ -36,6 +45,15 @@ export function createSeriesSlots(onGrow: (capacity: number) => void, initialCap
     },
     find(seriesId) {
       return slots.get(seriesId) ?? -1;
+    },
+    acquireAt(position, seriesId) {
+      if (positionIds[position] === seriesId) return positionSlots[position]!;
+      const slot = this.acquire(seriesId);
+      if (position >= positionSlots.length)
+        positionSlots = growInt32(positionSlots, Math.max(64, position * 2));
+      positionIds[position] = seriesId;
+      positionSlots[position] = slot;
+      return slot;
     },
     acquire(seriesId) {
       const existing = slots.get(seriesId);
@@ -56,10 +74,12 @@ export function createSeriesSlots(onGrow: (capacity: number) => void, initialCap
       if (slot === undefined) return -1;
       slots.delete(seriesId);
       freeSlots.push(slot);
+      positionIds = [];
       return slot;
     },
     clear() {
       slots.clear();
+      positionIds = [];
       freeSlots.length = 0;
       next = 0;
     },

@@ -70,8 +70,9 @@ const RESOLUTION = 2 ** -52;
  * - Non-finite values (NaN, ±Inf) are skipped: score 0, no finding, not added to the window.
  * - Score: `-ln` of the two-sided Gaussian tail of `z`, squashed into [0, 1) (0.5 at 3 sigma),
  *   strictly increasing in `|z|`, never exactly 1.
- * - Memory: `8 * window + 28` bytes of typed arrays per series, plus the map entry holding the
- *   series id (about 100-200 bytes for typical ids). 100k series with the default window: ~30 MB.
+ * - Memory: `8 * window + 28` bytes of typed arrays per series (slabs grow by doubling), plus a
+ *   map entry for the series id: about 230 bytes per series with the default window, 23 MB for
+ *   100k series. Cost: about 50 ns per sample (a few hundred when scores are requested).
  *
  * @example
  * ```ts
@@ -177,7 +178,7 @@ export function zScoreDetector(options: ZScoreDetectorOptions = {}): Detector {
         const value = sample.value;
         if (!Number.isFinite(value)) continue;
         if (include && !include(sample)) continue;
-        const slot = slots.acquire(sample.seriesId);
+        const slot = slots.acquireAt(index, sample.seriesId);
         const count = counts[slot]!;
         if (count >= minSamples) {
           const mean = means[slot]!;
