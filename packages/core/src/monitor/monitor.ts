@@ -186,8 +186,9 @@ export function createMonitor(options: MonitorOptions): Monitor {
   let current: Promise<TickSummary> | null = null;
   let timer: ReturnType<typeof setTimeout> | null = null;
   let lastTick: TickSummary | null = null;
-  /** Series ids seen at the last forget sweep, per target. */
+  /** Series ids seen at the last forget sweep, per target, and in collection order. */
   let sweepSeries = new Map<string, Set<string>>();
+  let sweepOrder: string[] = [];
 
   const reportError = (sourceName: string, error: unknown) =>
     events.emit('error', { source: sourceName, error });
@@ -577,6 +578,18 @@ export function createMonitor(options: MonitorOptions): Monitor {
     okTargets: ReadonlySet<string>,
     fail: (phase: string, source: string, error: unknown) => void,
   ) => {
+    // Steady state: the same series in the same order as at the last sweep, so nothing vanished.
+    if (sweepOrder.length === samples.length && sweepOrder.length > 0) {
+      let same = true;
+      for (let index = 0; index < samples.length; index++) {
+        if (samples[index]!.seriesId !== sweepOrder[index]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return;
+    }
+    sweepOrder = samples.map((sample) => sample.seriesId);
     const seen = new Map<string, Set<string>>();
     for (const sample of samples) {
       let set = seen.get(sample.target);
