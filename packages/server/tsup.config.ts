@@ -1,11 +1,13 @@
 import { defineConfig } from 'tsup';
+import { uiBuildOptions } from './ui/build';
 
 export default defineConfig([
   {
     entry: ['src/index.ts'],
     format: ['esm', 'cjs'],
     dts: true,
-    clean: true,
+    // dist/ui is the dashboard, built by the last entry at the same time.
+    clean: ['!ui/**'],
     sourcemap: true,
     target: 'node20',
   },
@@ -17,4 +19,5 @@ export default defineConfig([
     sourcemap: true,
     target: 'node20',
   },
+  uiBuildOptions(),
 ]);
