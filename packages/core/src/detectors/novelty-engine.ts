@@ -29,7 +29,7 @@ export interface NoveltyDetectorOptions {
   readonly history?: number;
   /**
    * Samples a series needs before the detector judges it (earlier samples score 0).
-   * @default 100
+   * @default 50
    */
   readonly minSamples?: number;
   /**
@@ -156,7 +156,7 @@ export function createNoveltyDetector(config: NoveltyEngineConfig): Detector {
     {
       name: options.name ?? config.defaultName,
       history: options.history ?? 1000,
-      minSamples: options.minSamples ?? 100,
+      minSamples: options.minSamples ?? 50,
       threshold: options.threshold ?? config.defaultThreshold,
       buckets: options.buckets ?? 48,
       dayWeight: options.dayWeight ?? 0.5,
