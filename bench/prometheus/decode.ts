@@ -30,7 +30,7 @@ function syntheticAnswer(count: number): string {
     ['node_cpu_seconds_total', ['cpu', 'mode']],
     ['node_filesystem_avail_bytes', ['device', 'fstype', 'mountpoint']],
     ['http_requests_total', ['code', 'handler', 'method']],
-    ['process_resident_memory_bytes', []],
+    ['process_resident_memory_bytes', ['pid']],
     ['http_request_duration_seconds_bucket', ['handler', 'le']],
   ] as const;
   const parts: string[] = [];
@@ -42,7 +42,7 @@ function syntheticAnswer(count: number): string {
       instance: `host-${index % 500}.example.internal:9100`,
       job: index % 2 ? 'node' : 'api',
     };
-    for (const label of extra) labels[label] = `${label}-${index % 37}`;
+    for (const label of extra) labels[label] = `${label}-${Math.floor(index / 500)}`;
     if (name.endsWith('_bucket')) labels.le = index % 11 === 0 ? '+Inf' : String((index % 10) / 4);
     const sorted = Object.fromEntries(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : 1)));
     const value =

@@ -80,12 +80,18 @@ interface SeriesEntry {
 interface DecoderState {
   readonly target: string;
   readonly idPrefix: string;
-  /** Known series by raw text. */
-  readonly known: Map<string, SeriesEntry>;
+  /**
+   * Known series by raw text, built only when an answer differs from the previous one (a new,
+   * missing or moved series); a steady answer is matched position by position without it.
+   */
+  index: Map<string, SeriesEntry> | undefined;
   /** Series of the last successful answer, in answer order. */
   previous: SeriesEntry[];
   /** Interned label names and values, so cached series do not keep whole answers alive. */
   readonly strings: Map<string, string>;
+  /** Label names and (escape-free) values of the last decoded series, by position. */
+  readonly lastNames: string[];
+  readonly lastValues: string[];
   generation: number;
 }
 
@@ -95,9 +101,11 @@ function createState(target: string): DecoderState {
   return {
     target,
     idPrefix: target ? `${target}|` : '',
-    known: new Map(),
+    index: undefined,
     previous: [],
     strings: new Map(),
+    lastNames: [],
+    lastValues: [],
     generation: 0,
   };
 }
@@ -129,34 +137,60 @@ function decodeSeries(text: string, position: number, state: DecoderState): Seri
   let ordered = true;
   let labelCount = 0;
   const labels: Record<string, string> = {};
+  const { lastNames, lastValues } = state;
   if (text.charCodeAt(position) === 125 /* } */) position++;
   else {
-    for (;;) {
+    for (let index = 0; ; index++) {
       if (text.charCodeAt(position) !== 34) return undefined;
       const nameStart = position + 1;
-      const nameEnd = text.indexOf('"', nameStart);
-      if (nameEnd < 0 || text.charCodeAt(nameEnd + 1) !== 58 /* : */ || text.charCodeAt(nameEnd + 2) !== 34) {
-        return undefined;
+      // Neighbouring series mostly share label names and many values: compare with the
+      // previous series first, which needs neither a copy nor a hash.
+      let name = lastNames[index];
+      let nameEnd: number;
+      if (
+        name !== undefined &&
+        text.charCodeAt(nameStart + name.length) === 34 &&
+        text.startsWith(name, nameStart)
+      ) {
+        nameEnd = nameStart + name.length;
+      } else {
+        nameEnd = text.indexOf('"', nameStart);
+        if (nameEnd < 0) return undefined;
+        const rawName = text.slice(nameStart, nameEnd);
+        if (rawName === '__proto__' || rawName.includes('\\')) return undefined;
+        name = intern(state, rawName);
+        lastNames[index] = name;
       }
-      const rawName = text.slice(nameStart, nameEnd);
-      if (rawName === '__proto__' || rawName.includes('\\')) return undefined;
-      const name = intern(state, rawName);
+      if (text.charCodeAt(nameEnd + 1) !== 58 /* : */ || text.charCodeAt(nameEnd + 2) !== 34)
+        return undefined;
       const valueStart = nameEnd + 3;
-      const valueEnd = endOfJsonString(text, valueStart);
-      if (valueEnd < 0) return undefined;
-      let value: string;
+      let value = lastValues[index];
       let idValue: string;
-      const rawValue = text.slice(valueStart, valueEnd);
-      if (!rawValue.includes('\\')) {
-        value = intern(state, rawValue);
+      let valueEnd: number;
+      if (
+        value !== undefined &&
+        text.charCodeAt(valueStart + value.length) === 34 &&
+        text.startsWith(value, valueStart)
+      ) {
+        valueEnd = valueStart + value.length;
         idValue = value;
       } else {
-        try {
-          value = intern(state, JSON.parse(`"${rawValue}"`) as string);
-        } catch {
-          return undefined;
+        valueEnd = endOfJsonString(text, valueStart);
+        if (valueEnd < 0) return undefined;
+        const rawValue = text.slice(valueStart, valueEnd);
+        if (!rawValue.includes('\\')) {
+          // Short slices are copies already; longer ones are interned (and copied once).
+          value = rawValue.length < 13 ? rawValue : intern(state, rawValue);
+          idValue = value;
+          lastValues[index] = value;
+        } else {
+          try {
+            value = intern(state, JSON.parse(`"${rawValue}"`) as string);
+          } catch {
+            return undefined;
+          }
+          idValue = escapeLabelValue(value);
         }
-        idValue = escapeLabelValue(value);
       }
       position = valueEnd + 1;
       if (name === '__name__') metric = value;
@@ -201,12 +235,20 @@ function decodeSeries(text: string, position: number, state: DecoderState): Seri
  * (series id, labels object), so a steady set of series costs little more than reading the
  * values. Returns `undefined` as soon as anything differs from the expected shape.
  */
+function seriesIndex(state: DecoderState): Map<string, SeriesEntry> {
+  if (state.index === undefined) {
+    const index = new Map<string, SeriesEntry>();
+    for (const entry of state.previous) index.set(entry.raw, entry);
+    state.index = index;
+  }
+  return state.index;
+}
+
 function scan(text: string, state: DecoderState): DecodedSamples | undefined {
   if (!text.startsWith(vectorPrefix)) return undefined;
   const length = text.length;
   const target = state.target;
   const previous = state.previous;
-  const known = state.known;
   const generation = ++state.generation;
   const current: SeriesEntry[] = [];
   const samples: Sample[] = [];
@@ -227,16 +269,18 @@ function scan(text: string, state: DecoderState): DecodedSamples | undefined {
         if (!text.startsWith(metricOpen, position)) return undefined;
         // Without backslashes, the first `},"value":[` ends the metric object.
         const end = text.indexOf(metricClose, position + metricOpen.length - 1);
-        if (end > 0 && end < nextBackslash) entry = known.get(text.slice(position, end + metricClose.length));
+        if (previous.length > 0 && end > 0 && end < nextBackslash) {
+          entry = seriesIndex(state).get(text.slice(position, end + metricClose.length));
+        }
         if (entry !== undefined) {
           if (entry.seen === generation - 1) cursor = entry.order + 1;
         } else {
           const decoded = decodeSeries(text, position, state);
           if (decoded === undefined) return undefined;
-          entry = known.get(decoded.raw);
+          entry = previous.length > 0 ? seriesIndex(state).get(decoded.raw) : undefined;
           if (entry === undefined) {
             entry = decoded;
-            known.set(entry.raw, entry);
+            state.index?.set(entry.raw, entry);
           }
         }
       }
@@ -318,17 +362,19 @@ function scan(text: string, state: DecoderState): DecodedSamples | undefined {
   }
 
   state.previous = current;
-  if (known.size > current.length + (current.length >> 2) + 1024) {
-    for (const [raw, entry] of known) if (entry.seen !== generation) known.delete(raw);
+  const index = state.index;
+  if (index !== undefined && index.size > current.length + (current.length >> 2) + 1024) {
+    for (const [raw, entry] of index) if (entry.seen !== generation) index.delete(raw);
   }
   return { samples, warnings, infos };
 }
 
 /**
  * Decodes instant-query answers of one target into samples, remembering the series it has seen
- * so that the next answer with the same series decodes several times faster. Use one decoder per
- * target and query (the monitor's source does); it is not safe to share between concurrent
- * decodes.
+ * so that the next answer with the same series decodes several times faster (the samples share
+ * their `seriesId` strings and `labels` objects with it, about 400 bytes per series). Use one
+ * decoder per target and query, as the source does. Each `decode` call is synchronous, so
+ * concurrent collections cannot interleave inside it.
  */
 export interface VectorDecoder {
   /**
@@ -372,7 +418,7 @@ export function createVectorDecoder(options: VectorDecoderOptions): VectorDecode
       return decodeVectorSamplesSafely(text, options.target, context);
     },
     get size() {
-      return state.known.size;
+      return state.index?.size ?? state.previous.length;
     },
     clear() {
       state = createState(options.target);
