@@ -10,11 +10,13 @@ export interface Point {
 /** Labels of a series as Prometheus returns them, `__name__` included when present. */
 export type SeriesLabels = Readonly<Record<string, string>>;
 
+/** One series of an instant-query (vector) result: its labels and its value at the evaluation time. */
 export interface VectorSeries {
   readonly metric: SeriesLabels;
   readonly value: Point;
 }
 
+/** One series of a range-query (matrix) result: its labels and its points, oldest first. */
 export interface MatrixSeries {
   readonly metric: SeriesLabels;
   readonly values: readonly Point[];
@@ -33,16 +35,21 @@ export type QueryData =
 /** A successful API answer: the data plus Prometheus's warnings (and infos, on newer versions). */
 export interface ApiResult<Data> {
   readonly data: Data;
+  /** Warnings Prometheus attached to the answer (e.g. results truncated by `limit`). */
   readonly warnings: readonly string[];
+  /** Informational notes (Prometheus ≥ 2.52), e.g. PromQL hints. */
   readonly infos: readonly string[];
 }
 
+/** Options every client call accepts. */
 export interface RequestOptions {
   /** Per-call deadline in ms (overrides the client default). */
   readonly timeoutMs?: number;
+  /** Aborts the call; it then rejects with a `PromptheusError` of code `aborted`. */
   readonly signal?: AbortSignal;
 }
 
+/** Options of {@link PrometheusClient.query}. */
 export interface QueryOptions extends RequestOptions {
   /** Evaluation time; defaults to Prometheus's now. */
   readonly time?: Date | number;
@@ -52,19 +59,27 @@ export interface QueryOptions extends RequestOptions {
   readonly limit?: number;
 }
 
+/** Options of {@link PrometheusClient.queryRange}. */
 export interface RangeQueryOptions extends QueryOptions {
+  /** Start of the range (Date or ms since the epoch). */
   readonly start: Date | number;
+  /** End of the range (Date or ms since the epoch), not before `start`. */
   readonly end: Date | number;
   /** Resolution step in seconds. */
   readonly step: number;
 }
 
+/** Options of {@link PrometheusClient.series} (and, through {@link LabelOptions}, the label calls). */
 export interface SeriesOptions extends RequestOptions {
+  /** Only series with samples after this time. @default Prometheus's default (all of the head) */
   readonly start?: Date | number;
+  /** Only series with samples before this time. @default now */
   readonly end?: Date | number;
+  /** Maximum number of entries returned (sent to Prometheus and enforced client-side). */
   readonly limit?: number;
 }
 
+/** Options of {@link PrometheusClient.labelNames} and {@link PrometheusClient.labelValues}. */
 export interface LabelOptions extends SeriesOptions {
   /** Series selectors restricting which series' labels are returned (`match[]`). */
   readonly match?: readonly string[];
@@ -81,26 +96,34 @@ export interface MetricMetadata {
     | 'info'
     | 'stateset'
     | 'unknown';
+  /** The `# HELP` text. */
   readonly help: string;
+  /** The `# UNIT`, usually empty. */
   readonly unit: string;
 }
 
+/** A scrape target Prometheus is currently scraping, from `/api/v1/targets`. */
 export interface ActiveTarget {
   readonly labels: SeriesLabels;
   readonly discoveredLabels: SeriesLabels;
   readonly scrapePool: string;
   readonly scrapeUrl: string;
   readonly health: 'up' | 'down' | 'unknown';
+  /** Error of the last scrape, empty when it succeeded. */
   readonly lastError: string;
+  /** Time of the last scrape (RFC 3339). */
   readonly lastScrape: string;
+  /** Duration of the last scrape in seconds. */
   readonly lastScrapeDuration: number;
 }
 
+/** The data of `/api/v1/targets`. */
 export interface TargetsData {
   readonly activeTargets: readonly ActiveTarget[];
   readonly droppedTargets: ReadonlyArray<{ readonly discoveredLabels: SeriesLabels }>;
 }
 
+/** Options of `createPrometheusClient`. */
 export interface PrometheusClientOptions {
   /** Base URL of Prometheus, e.g. `http://localhost:9090` (a path prefix such as `/prometheus` is kept). */
   readonly url: string;

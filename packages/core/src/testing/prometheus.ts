@@ -57,7 +57,10 @@ export interface RunningPrometheus {
   logs(): string;
   /**
    * Polls an instant query until it returns at least one series (and `predicate` accepts the
-   * result). Resolves with the series; rejects with a `timeout` error naming the query.
+   * result). Resolves with the series; rejects with a `timeout` error naming the query, or at
+   * once with a `prometheus` error for invalid PromQL. Prometheus hands new targets to its
+   * scrapers up to about 5 s after start or `setScrapeTargets`, so the first data of a fresh
+   * server takes that long.
    *
    * @example
    * ```ts
