@@ -11,6 +11,7 @@ import {
   createEmitter,
   createMemoryStore,
   createMonitor,
+  createPrometheusClient,
   createPrometheusSource,
   type Monitor,
   type PromptheusEvents,
@@ -20,6 +21,7 @@ import {
 import {
   createMockLlmProvider,
   type Exporter,
+  findFreePort,
   type RunningPrometheus,
   startExporter,
   startPrometheus,
@@ -32,7 +34,7 @@ import { uiBuildOptions } from '../../ui/build.js';
 import { createApp } from '../app.js';
 import { createLiveHub, type LiveHub } from '../live.js';
 import { type RunningServer, serve } from '../serve.js';
-import type { AskService } from '../types.js';
+import type { AskResponse, AskService } from '../types.js';
 import { createUiRoutes } from './routes.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -96,6 +98,88 @@ function askService(assistant: Ask): AskService {
   };
 }
 
+const percent = { unit: '%', grafanaUnit: 'percent', min: 0, max: 100, instant: true };
+const thresholdSteps = [
+  { value: null, color: 'green' },
+  { value: 80, color: 'orange' },
+  { value: 90, color: 'red' },
+];
+
+/** Answers with one fixed layout per question, to check how the page draws each kind. */
+function fixedLayouts(): AskService {
+  const answer = (
+    promql: string | null,
+    layout: object | null,
+    series: object[],
+    text: string,
+  ): AskResponse => ({
+    promql,
+    data: promql
+      ? { resultType: 'vector', series, time: Date.now(), range: null, truncated: false, warnings: [] }
+      : null,
+    layout:
+      layout && promql ? { promql, legend: '{{instance}}', thresholds: thresholdSteps, ...layout } : null,
+    answer: text,
+    followups: promql ? ['Which instance has the highest CPU usage?'] : ['Show CPU usage by instance'],
+    intent: 'query',
+    sessionId: null,
+    usage: null,
+    translator: 'offline',
+  });
+  const host = (instance: string, value: number) => ({
+    labels: { instance, job: 'node' },
+    value,
+    values: [],
+  });
+  const answers: Record<string, AskResponse> = {
+    gauge: answer(
+      'cpu_usage_percent{instance="server1"}',
+      { type: 'gauge', title: 'CPU of server1', ...percent },
+      [host('server1', 93.5)],
+      'CPU of server1 is 93.5%.',
+    ),
+    bars: answer(
+      'topk(3, cpu_usage_percent)',
+      { type: 'bar', title: 'Busiest hosts', ...percent },
+      [host('server1', 10), host('server2', 70), host('server3', 40)],
+      'server2 is the busiest.',
+    ),
+    table: answer(
+      'cpu_usage_percent',
+      { type: 'table', title: 'CPU by host', ...percent },
+      [host('server1', 12), host('server2', 34)],
+      'Two hosts.',
+    ),
+    stat: answer(
+      'sum(http_requests_total)',
+      {
+        type: 'stat',
+        title: 'Requests',
+        unit: '',
+        grafanaUnit: 'short',
+        min: null,
+        max: null,
+        instant: true,
+      },
+      [{ labels: {}, value: 2_500_000, values: [] }],
+      '2.5M requests.',
+    ),
+    unknown: answer(
+      null,
+      null,
+      [],
+      'No metric matches "flux capacitor"; the closest are cpu_usage_percent and up.',
+    ),
+  };
+  return {
+    async ask(request) {
+      const fixed = answers[request.prompt];
+      if (!fixed) throw new Error(`no fixed answer for ${request.prompt}`);
+      return fixed;
+    },
+  };
+}
+
 describe.skipIf(chromiumMissing)(
   chromiumMissing
     ? `dashboard in a real browser — SKIPPED: ${CHROMIUM} is not installed (apt-get install -y --no-install-recommends chromium)`
@@ -109,6 +193,8 @@ describe.skipIf(chromiumMissing)(
     let hub: LiveHub;
     let server: RunningServer;
     let guarded: RunningServer;
+    let offline: RunningServer;
+    let closedPort: number;
     let browser: Browser;
     const problems: string[] = [];
     const foreignRequests: string[] = [];
@@ -197,6 +283,20 @@ describe.skipIf(chromiumMissing)(
         port: 0,
         websocket: { hub, apiToken: API_TOKEN },
       });
+      // A server whose Prometheus is down, answering with fixed layouts.
+      closedPort = await findFreePort();
+      const downApp = new Hono();
+      downApp.route('/ui', createUiRoutes({ assetsDir }));
+      downApp.route(
+        '/',
+        createApp({
+          store: createMemoryStore(),
+          prometheus: createPrometheusClient({ url: `http://127.0.0.1:${closedPort}` }),
+          ask: fixedLayouts(),
+          config: { prometheusUrl: `http://127.0.0.1:${closedPort}` },
+        }),
+      );
+      offline = await serve({ app: downApp, port: 0, websocket: { hub } });
       monitor.start();
     }, 60_000);
 
@@ -205,6 +305,7 @@ describe.skipIf(chromiumMissing)(
       await monitor?.stop();
       await server?.close();
       await guarded?.close();
+      await offline?.close();
       hub?.close();
       await prometheus?.stop();
       await exporter?.close();
@@ -377,6 +478,65 @@ describe.skipIf(chromiumMissing)(
         await page.locator('#chart canvas, #chart .stats, #chart .gauges').first().waitFor();
         expect(await page.locator('#promql').inputValue()).toContain('server2');
         expect(await dialog.count()).toBe(0);
+      });
+      await context.close();
+      expect(problems).toEqual([]);
+    }, 30_000);
+
+    it('draws gauges, bars, tables and stats, says when there is no query, and names an unreachable Prometheus', async () => {
+      const context = await browser.newContext({
+        viewport: { width: 1300, height: 900 },
+        colorScheme: 'light',
+      });
+      const page = await open(context, offline.url);
+      await steps(page, 'layouts', async () => {
+        await page
+          .locator('#banner', {
+            hasText: new RegExp(
+              `^Prometheus unreachable.* at http://127\\.0\\.0\\.1:${closedPort}\\b.*ECONNREFUSED`,
+            ),
+          })
+          .waitFor();
+        await page
+          .locator('#status .pill[data-state="bad"]', { hasText: 'Prometheus: unreachable' })
+          .waitFor();
+        await page.locator('#live-state[data-state="ok"]').waitFor();
+        const ask = async (question: string) => {
+          await page.locator('#question').fill(question);
+          await page.locator('#question').press('Enter');
+          await page.locator('#result[aria-busy="false"]').waitFor();
+        };
+
+        await ask('gauge');
+        const gauge = page.locator('#chart[data-chart="gauge"] [role="meter"]');
+        expect(await gauge.getAttribute('aria-valuenow')).toBe('93.5');
+        expect(await gauge.getAttribute('aria-valuemax')).toBe('100');
+        expect(await gauge.locator('.gauge-text').textContent()).toBe('93.5%');
+        // Past the 90 step of the thresholds: drawn in the "bad" colour.
+        expect(await gauge.locator('.gauge-value').getAttribute('style')).toContain('var(--bad)');
+        await shot(page, '07-gauge-unreachable.png');
+
+        await ask('bars');
+        const bars = page.locator('#chart[data-chart="bar"] .bars li');
+        expect(await bars.locator('.bar-name').allTextContents()).toEqual(['server2', 'server3', 'server1']);
+        expect(await bars.locator('.bar-value').allTextContents()).toEqual(['70%', '40%', '10%']);
+
+        await ask('table');
+        const table = page.locator('#chart[data-chart="table"] table');
+        expect(await table.locator('thead th').allTextContents()).toEqual(['instance', 'job', 'Value']);
+        expect(await table.locator('tbody tr').count()).toBe(2);
+
+        await ask('stat');
+        expect(await page.locator('#chart[data-chart="stat"] .stat-value').textContent()).toBe('2.5M');
+
+        await ask('unknown');
+        expect(await page.locator('#chart').isHidden()).toBe(true);
+        expect(await page.locator('#grafana-button').isDisabled()).toBe(true);
+        expect(await page.locator('#answer').textContent()).toContain('closest are cpu_usage_percent');
+        expect(await page.locator('#followups .chip').allTextContents()).toEqual([
+          'Show CPU usage by instance',
+        ]);
+        await shot(page, '08-no-query.png');
       });
       await context.close();
       expect(problems).toEqual([]);

@@ -1,6 +1,7 @@
 import { toGrafanaPanel } from '@promptheus/core';
 import { type Api, ApiError } from './api.js';
-import { describeData, normalizeData, type RenderedChart, renderChart } from './charts.js';
+import { describeData, type RenderedChart, renderChart } from './charts.js';
+import { normalizeData } from './data.js';
 import { byId, h, replaceChildren } from './dom.js';
 import { formatLatency } from './format.js';
 import type { ChartData, ChartLayout, ChatAnswer } from './types.js';
@@ -122,6 +123,8 @@ export function createAskPanel(options: AskPanelOptions): AskPanel {
       notes.unshift('The server did not accept this PromQL; check the syntax and the metric names.');
     }
     if (current.data.truncated) notes.push('Only the first series are shown.');
+    const problem = errorMessage(response.error);
+    if (problem && !response.answer.includes(problem)) notes.unshift(problem);
     warnings.hidden = notes.length === 0;
     replaceChildren(
       warnings,
@@ -219,6 +222,16 @@ export function createAskPanel(options: AskPanelOptions): AskPanel {
     },
   };
   return panel;
+}
+
+/** The message of the `error` a chat answer carries, if any. */
+function errorMessage(error: unknown): string | null {
+  if (typeof error === 'string') return error || null;
+  if (typeof error === 'object' && error !== null) {
+    const message = (error as { message?: unknown }).message;
+    if (typeof message === 'string' && message !== '') return message;
+  }
+  return null;
 }
 
 /** The sentence shown for a failed question. */

@@ -1,6 +1,7 @@
-const plain = new Intl.NumberFormat(undefined, { maximumFractionDigits: 2 });
-const precise = new Intl.NumberFormat(undefined, { maximumSignificantDigits: 3 });
-const compact = new Intl.NumberFormat(undefined, { notation: 'compact', maximumFractionDigits: 2 });
+// Numbers and relative times read like the page's English text; dates use the reader's locale.
+const plain = new Intl.NumberFormat('en', { maximumFractionDigits: 2 });
+const precise = new Intl.NumberFormat('en', { maximumSignificantDigits: 3 });
+const compact = new Intl.NumberFormat('en', { notation: 'compact', maximumFractionDigits: 2 });
 
 function number(value: number): string {
   const size = Math.abs(value);
@@ -40,7 +41,7 @@ export function formatValue(value: number | null | undefined, unit = ''): string
   }
 }
 
-const relative = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
+const relative = new Intl.RelativeTimeFormat('en', { numeric: 'auto' });
 
 /** "just now", "5 minutes ago", "in 2 hours". */
 export function formatRelative(timestamp: number, now = Date.now()): string {

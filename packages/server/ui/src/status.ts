@@ -22,8 +22,10 @@ export function prometheusProblem(status: ServerStatus): string | null {
   if (prometheus.error === 'not configured') {
     return 'No Prometheus configured: set PROMETHEUS_URL and restart the server.';
   }
-  const where = prometheus.url ? ` at ${prometheus.url}` : '';
-  return `Prometheus unreachable${where}${prometheus.error ? `: ${prometheus.error}` : ''}`;
+  const error = prometheus.error ?? '';
+  // The client's errors usually name the URL already.
+  const where = prometheus.url && !error.includes(prometheus.url) ? ` at ${prometheus.url}` : '';
+  return `Prometheus unreachable${where}${error ? `: ${error}` : ''}`;
 }
 
 function describeTick(tick: TickSummary | null | undefined): string {
