@@ -148,15 +148,14 @@ describe('startPrometheus', () => {
   });
 
   it('never outlives the process that started it, even when that process is killed', async () => {
+    // Killed: the watchdog stops Prometheus. Exiting without stop(): the exit hook does.
     const killed = runHolder('wait');
-    const first = await killed.started;
+    const exited = runHolder('exit');
+    const [first, second] = await Promise.all([killed.started, exited.started]);
     expect(await refused(first.url)).toBe(false);
     killed.child.kill('SIGKILL');
     expect(await until(() => refused(first.url), 5000)).toBe(true);
     await rm(first.directory, { recursive: true, force: true });
-
-    const exited = runHolder('exit');
-    const second = await exited.started;
     expect(await until(() => refused(second.url), 5000)).toBe(true);
     expect(await until(async () => !existsSync(second.directory), 2000)).toBe(true);
   }, 30_000);
