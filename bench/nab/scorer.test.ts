@@ -7,6 +7,7 @@ import {
   probationLength,
   scaledSigmoid,
   scoreCorpus,
+  scoreCorpusAt,
   sweepFile,
 } from './scorer.js';
 
@@ -78,6 +79,19 @@ describe('scoreCorpus', () => {
     expect(result.detectedWindows).toBe(1);
     expect(result.falsePositives).toBe(1);
     expect(result.files[0]!.firstDetections).toEqual([25]);
+  });
+
+  it('scores at a fixed threshold without optimising', () => {
+    const files = [file({ 10: 0.95, 25: 0.9 })];
+    // At 0.95 only the false positive counts: -1 (missed window) - 0.11.
+    const high = scoreCorpusAt(files, windows, standard, 0.95);
+    expect(high.raw).toBeCloseTo(-1.11, 12);
+    expect(high.score).toBeCloseTo(-5.5, 10);
+    // At the optimum both ways agree.
+    expect(scoreCorpusAt(files, windows, standard, 0.9).raw).toBeCloseTo(
+      scoreCorpus(files, windows, standard).raw,
+      12,
+    );
   });
 
   it('counts only the earliest detection of a window and charges every false positive row', () => {

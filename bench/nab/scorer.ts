@@ -291,7 +291,29 @@ export function scoreCorpus(
   const { list } = scoresByThreshold(sweep, profile.fnWeight);
   let best = list[0]!;
   for (const candidate of list) if (candidate.raw > best.raw) best = candidate;
+  return evaluateAt(sweep, files, profile, best.threshold);
+}
 
+/**
+ * Scores a detector's output at a fixed threshold (rows scoring at or above it are detections),
+ * without optimising: how a detector does at the threshold it alerts on.
+ */
+export function scoreCorpusAt(
+  files: readonly ScoredFile[],
+  windows: NabWindows,
+  profile: NabProfile,
+  threshold: number,
+  probationPercent = PROBATION_PERCENT,
+): ProfileScore {
+  return evaluateAt(sweepCorpus(files, windows, profile, probationPercent), files, profile, threshold);
+}
+
+function evaluateAt(
+  sweep: CorpusSweep,
+  files: readonly ScoredFile[],
+  profile: NabProfile,
+  threshold: number,
+): ProfileScore {
   const scorableWindows = new Uint8Array(sweep.windowCount);
   for (let row = 0; row < sweep.windowIds.length; row++) {
     const window = sweep.windowIds[row]!;
@@ -308,7 +330,7 @@ export function scoreCorpus(
   const windowBest = new Float64Array(sweep.windowCount).fill(Number.NaN);
   for (let row = 0; row < sweep.scores.length; row++) {
     const window = sweep.windowIds[row]!;
-    if (window === PROBATION || sweep.scores[row]! < best.threshold) continue;
+    if (window === PROBATION || sweep.scores[row]! < threshold) continue;
     const file = sweep.fileOfRow[row]!;
     if (window === OUTSIDE) {
       fileRaw[file] = fileRaw[file]! + sweep.sweepScores[row]!;
@@ -320,6 +342,7 @@ export function scoreCorpus(
   }
   let detectedWindows = 0;
   let falsePositives = 0;
+  let raw = 0;
   for (let window = 0; window < sweep.windowCount; window++) {
     const file = sweep.windowFile[window]!;
     if (firstDetection[window] !== -1) {
@@ -338,6 +361,7 @@ export function scoreCorpus(
       if (firstDetection[window] !== -1) detected++;
     }
     falsePositives += filePositives[fileIndex]!;
+    raw += fileRaw[fileIndex]!;
     return {
       key: file.key,
       raw: fileRaw[fileIndex]!,
@@ -350,11 +374,11 @@ export function scoreCorpus(
   const span = rawPerfect - rawNull;
   return {
     profile: profile.name,
-    score: span === 0 ? 0 : (100 * (best.raw - rawNull)) / span,
-    raw: best.raw,
+    score: span === 0 ? 0 : (100 * (raw - rawNull)) / span,
+    raw,
     rawNull,
     rawPerfect,
-    threshold: best.threshold,
+    threshold,
     detectedWindows,
     missedWindows: sweep.windowCount - detectedWindows,
     falsePositives,

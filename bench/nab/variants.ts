@@ -32,7 +32,10 @@ function pick(file: NabFile, rows: readonly number[]): NabFile {
 }
 
 /** Moves each window onto rows that exist in `file`; drops windows left without rows. */
-function remap(file: NabFile, windows: ReadonlyArray<readonly [number, number]>): Array<readonly [number, number]> {
+function remap(
+  file: NabFile,
+  windows: ReadonlyArray<readonly [number, number]>,
+): Array<readonly [number, number]> {
   const mapped: Array<readonly [number, number]> = [];
   for (const [start, end] of windows) {
     let first = Number.NaN;
@@ -65,7 +68,9 @@ function main(): void {
   const data = args.get('data');
   const labels = args.get('labels');
   if (!data || !labels) {
-    console.error('usage: pnpm tsx bench/nab/variants.ts --data <dir> --labels <combined_windows.json> [--detectors a,b]');
+    console.error(
+      'usage: pnpm tsx bench/nab/variants.ts --data <dir> --labels <combined_windows.json> [--detectors a,b]',
+    );
     process.exitCode = 2;
     return;
   }
@@ -101,7 +106,9 @@ function main(): void {
   for (const item of variants) {
     let windowCount = 0;
     for (const list of item.windows.values()) windowCount += list.length;
-    console.log(`\n### ${item.name} (${item.files.reduce((sum, file) => sum + file.values.length, 0)} rows, ${windowCount} windows)\n`);
+    console.log(
+      `\n### ${item.name} (${item.files.reduce((sum, file) => sum + file.values.length, 0)} rows, ${windowCount} windows)\n`,
+    );
     const rows = detectors.map((bench) => {
       const run = runDetector(bench, item.files);
       const scored = item.files.map((file) => ({
