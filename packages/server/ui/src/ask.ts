@@ -41,6 +41,8 @@ export function createAskPanel(options: AskPanelOptions): AskPanel {
   const meta = byId('result-meta');
   const promqlForm = byId<HTMLFormElement>('promql-form');
   const promql = byId<HTMLTextAreaElement>('promql');
+  const explanation = byId('promql-explanation');
+  const closest = byId('closest');
   const runButton = byId<HTMLButtonElement>('run-button');
   const chartBox = byId('chart');
   const chartDescription = byId('chart-description');
@@ -113,7 +115,8 @@ export function createAskPanel(options: AskPanelOptions): AskPanel {
     ].filter((part) => part !== null);
     meta.textContent = details.join(' · ');
     promql.value = response.promql ?? (asPromql ? sent : '');
-    const notes = [...current.data.warnings];
+    explanation.textContent = response.explanation ?? '';
+    const notes = [...new Set([...current.data.warnings, ...(response.warnings ?? [])])];
     if (asPromql && response.promql !== null && normalizeSpace(response.promql) !== normalizeSpace(sent)) {
       notes.unshift(
         'The server did not run this PromQL as written (it read it as a question); the query shown is the one it ran.',
@@ -131,6 +134,13 @@ export function createAskPanel(options: AskPanelOptions): AskPanel {
       notes.map((note) => h('li', {}, note)),
     );
     answer.textContent = response.answer;
+    const near = response.promql === null ? (response.closest ?? []) : [];
+    closest.hidden = near.length === 0;
+    replaceChildren(
+      closest,
+      near.length > 0 ? 'Closest metrics: ' : null,
+      near.flatMap((name, index) => [index > 0 ? ', ' : null, h('code', {}, name)]),
+    );
     chips(followups, response.followups);
     byId('followups-title').hidden = response.followups.length === 0;
     grafanaButton.disabled = layout === null || response.promql === null;

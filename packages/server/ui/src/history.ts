@@ -18,6 +18,7 @@ export function createHistory(options: HistoryOptions) {
 
   const render = (entries: readonly PromptHistoryEntry[]) => {
     empty.hidden = entries.length > 0;
+    empty.textContent = 'No questions asked yet.';
     replaceChildren(
       list,
       entries.map((entry) =>

@@ -91,13 +91,20 @@ export function connectLive(options: LiveOptions): LiveConnection {
       socket = null;
       clearTimers();
       if (stopped) return;
-      if (!opened && (await options.isUnauthorized())) {
+      const unauthorized = !opened && (await options.isUnauthorized());
+      // A reconnection (after a new token) may have started while waiting.
+      if (stopped || socket !== null) return;
+      if (unauthorized) {
         options.onState('unauthorized', 'Live updates need the API token');
         return;
       }
       attempts++;
       const delay = Math.min(30_000, 1000 * 2 ** Math.min(attempts - 1, 5)) * (0.8 + Math.random() * 0.4);
-      options.onState('reconnecting', `Live updates interrupted; retrying in ${Math.round(delay / 1000)} s`);
+      const hint = !opened && options.token() !== null && attempts >= 3 ? ' (check the API token)' : '';
+      options.onState(
+        'reconnecting',
+        `Live updates interrupted; retrying in ${Math.round(delay / 1000)} s${hint}`,
+      );
       retryTimer = window.setTimeout(open, delay);
     });
   };

@@ -166,6 +166,8 @@ function start(): void {
     });
   };
 
+  byId<HTMLButtonElement>('history-refresh').addEventListener('click', () => void loadHistory());
+
   tokenButton.addEventListener('click', async () => {
     const token = await dialog.ask('change');
     if (token) tokens.set(token);

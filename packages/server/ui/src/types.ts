@@ -85,6 +85,11 @@ export interface ChatAnswer {
   readonly usage: TokenUsage | null;
   readonly translator?: string | null;
   readonly error?: unknown;
+  /** What the query computes, in words. */
+  readonly explanation?: string | null;
+  /** Closest metric names when no metric fits the question. */
+  readonly closest?: readonly string[];
+  readonly warnings?: readonly string[];
   /** A ready-made Grafana panel, when the server sends one. */
   readonly grafana?: Record<string, unknown> | null;
 }
