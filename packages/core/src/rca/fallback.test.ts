@@ -82,6 +82,7 @@ describe('buildFallbackRca', () => {
     );
     expect(content.summary).toContain('114.5 standard deviations above its recent mean of 0.21 ± 0.02');
     expect(content.summary).toContain('over the last 10 samples');
+    expect(content.summary).toContain('just started');
     expect(content.summary).not.toContain('threshold of 3');
     expect(content.cause).toMatch(/dependency/);
     expect(content.cause).toContain('route="/checkout"');

@@ -53,7 +53,7 @@ export function buildFallbackRca(anomaly: Anomaly, options: FallbackRcaOptions =
   const where = locationOf(anomaly);
   const value = anomaly.value === null ? 'not a number' : formatNumber(anomaly.value);
   const lasting =
-    now > anomaly.startsAt ? `for ${formatDuration(now - anomaly.startsAt)}` : 'since this check';
+    now - anomaly.startsAt >= 1000 ? `for ${formatDuration(now - anomaly.startsAt)}` : 'just started';
 
   // A `threshold` next to statistics (mean, z) is the detector's z threshold, not a value limit.
   const valueLimit =
