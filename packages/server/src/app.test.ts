@@ -444,8 +444,10 @@ describe('POST /api/chat', () => {
     expect(Object.keys(answer).sort()).toEqual(
       [
         'answer',
+        'closest',
         'data',
         'error',
+        'explanation',
         'followups',
         'intent',
         'layout',
@@ -453,6 +455,7 @@ describe('POST /api/chat', () => {
         'session_id',
         'translator',
         'usage',
+        'warnings',
       ].sort(),
     );
     expect(answer.promql).toBe('avg(cpu_usage{instance="server1"})');
@@ -727,7 +730,7 @@ describe('GET /openapi.json', () => {
     }
     const served = app.routes
       .filter((route) => route.method !== 'ALL')
-      .map((route) => `${route.method} ${route.path.replace(/:(\w+)/g, '{$1}')}`);
+      .map((route) => `${route.method} ${route.path.replace(/:(\w+)(\{[^}]*\})?/g, '{$1}')}`);
     expect(served.length).toBeGreaterThan(20);
     for (const route of served) expect(described, route).toContain(route);
     expect(

@@ -1,8 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import {
+  type Ask,
   createAlertDispatcher,
   createAnalyst,
+  createAsk,
   createEmitter,
   createMonitor,
   createPrometheusClient,
@@ -18,6 +20,7 @@ import {
 } from '@promptheus/core';
 import type { Hono } from 'hono';
 import { createApp } from './app.js';
+import { createAskService } from './ask-service.js';
 import { configWarnings, type Env, isLoopback, loadConfig, type ServerConfig } from './config.js';
 import { createLiveHub, type LiveHub } from './live.js';
 import { createLogger, type Logger, redactUrl } from './logger.js';
@@ -167,7 +170,8 @@ export async function createServerFromEnv(
 
   const dispatcher = createAlertDispatcher({ store, notifiers, events, serverUrl: config.publicUrl });
   const prometheus = createPrometheusClient({ url: config.prometheusUrl, timeoutMs: 15_000 });
-  const ask: AskService | null = null;
+  const assistant: Ask = createAsk({ prometheus, store, llm, events });
+  const ask: AskService = createAskService(assistant);
   let monitor: MonitorHandle | null = null;
   if (config.monitor.enabled) {
     const source = createPrometheusSource({
@@ -266,6 +270,7 @@ export async function createServerFromEnv(
         await step('stopping alert delivery', () => dispatcher.stop());
         await step('closing connections', () => running?.close());
         hub.close();
+        assistant.close();
         metrics.dispose();
         await step('closing the store', () => store.close());
       })();

@@ -5,6 +5,7 @@
  * @packageDocumentation
  */
 export { createApp, DEFAULT_APP_CONFIG } from './app.js';
+export { createAskService } from './ask-service.js';
 export type { Env, ServerConfig } from './config.js';
 export { configWarnings, isLoopback, loadConfig } from './config.js';
 export type { PromptheusServer, ServerFromEnvOptions } from './from-env.js';

@@ -135,6 +135,35 @@ export function buildOpenApiDocument(options: OpenApiOptions): Record<string, un
         responses: { '200': ok('OpenAPI document', { type: 'object' }) },
       },
     },
+    '/ui': {
+      get: {
+        summary: 'The dashboard page (redirects to /ui/)',
+        tags: ['dashboard'],
+        responses: { '308': { description: 'Redirect to /ui/' } },
+      },
+    },
+    '/ui/{file}': {
+      get: {
+        summary: 'The dashboard page and its files (HTML, JavaScript, CSS)',
+        tags: ['dashboard'],
+        parameters: [
+          {
+            name: 'file',
+            in: 'path',
+            required: true,
+            schema: { type: 'string', pattern: '^[A-Za-z0-9_.-]*$' },
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'The file',
+            content: { 'text/html': {}, 'text/javascript': {}, 'text/css': {} },
+          },
+          '404': errorResponse('No such file'),
+          '503': errorResponse('The dashboard is not built'),
+        },
+      },
+    },
     '/anomalies': {
       get: {
         summary: 'Anomalies, newest first, with filters and paging',

@@ -76,9 +76,10 @@ beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'promptheus-e2e-'));
   exporter = await startExporter();
   exporter.set('cpu_usage', { instance: 'server1' }, 20, { type: 'gauge', help: 'CPU busy percent' });
+  exporter.set('cpu_usage', { instance: 'server2' }, 30, { type: 'gauge', help: 'CPU busy percent' });
   exporter.set('memory_usage', { instance: 'server1' }, 40, { type: 'gauge', help: 'Memory used percent' });
   prometheus = await startPrometheus({ scrapeTargets: [exporter.host], scrapeInterval: '1s' });
-  await prometheus.waitFor('cpu_usage{instance="server1"}');
+  await prometheus.waitFor('cpu_usage', (series) => series.length === 2);
   baseUrl = await startServer({
     PORT: '0',
     PROMETHEUS_URL: prometheus.url,
@@ -164,6 +165,43 @@ describe('promptheus serve, end to end', () => {
     );
     expect(metrics).toMatch(/promptheus_rca_total\{source="fallback"\} [1-9]/);
     expect(metrics).toMatch(/promptheus_monitor_tick_duration_seconds_count [1-9]/);
+  });
+
+  it('answers "Show CPU usage for server1" offline with PromQL, data, layout and follow-ups', async () => {
+    const ask = (body: string, headers: Record<string, string>) =>
+      fetch(`${baseUrl}/api/chat`, { method: 'POST', headers, body });
+    const question = '{"prompt":"Show CPU usage for server1"}';
+    expect((await ask(question, {})).status).toBe(401);
+    const response = await ask(question, {
+      Authorization: `Bearer ${token}`,
+      'Content-Type': 'application/x-www-form-urlencoded',
+    });
+    expect(response.status).toBe(200);
+    const answer = (await response.json()) as {
+      promql: string | null;
+      data: unknown;
+      layout: unknown;
+      answer: string;
+      followups: string[];
+      intent: string;
+      session_id: string | null;
+      translator: string | null;
+    };
+    expect(answer.promql).toContain('cpu_usage');
+    expect(answer.promql).toContain('server1');
+    expect(answer.data).not.toBeNull();
+    expect(answer.layout).not.toBeNull();
+    expect(answer.followups.length).toBeGreaterThan(0);
+    expect(answer.translator).toBe('offline');
+    expect(answer.session_id).toEqual(expect.any(String));
+    const history = await get<{ items: Array<{ id: string }> }>('/api/history');
+    expect(history.items.map((session) => session.id)).toContain(answer.session_id);
+
+    const unknown = await ask('{"prompt":"Show flux capacitor temperature"}', {
+      Authorization: `Bearer ${token}`,
+    });
+    expect(unknown.status).toBe(200);
+    expect(((await unknown.json()) as { promql: string | null }).promql).toBeNull();
   });
 
   it('refuses mutating requests and WebSocket clients without the token', async () => {

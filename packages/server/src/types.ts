@@ -40,6 +40,11 @@ export interface AskResponse {
   readonly translator?: string | null;
   /** Why the question was not answered, when it was not. */
   readonly error?: unknown;
+  /** What the query computes. */
+  readonly explanation?: string;
+  /** Closest metric names when no metric fits the question. */
+  readonly closest?: readonly string[];
+  readonly warnings?: readonly string[];
 }
 
 /**

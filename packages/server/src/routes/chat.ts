@@ -55,6 +55,9 @@ export function toChatResponse(result: AskResponse) {
     usage: result.usage,
     translator: result.translator ?? null,
     error: result.error ?? null,
+    explanation: result.explanation ?? null,
+    closest: result.closest ?? [],
+    warnings: result.warnings ?? [],
   };
 }
 
