@@ -409,19 +409,3 @@ export function createNoveltyDetector(config: NoveltyEngineConfig): Detector {
 function round(value: number): number {
   return Math.round(value * 1000) / 1000;
 }
-
-/** Bytes of per-series state a novelty detector keeps (typed array payload, without the map entry). */
-export function noveltyStateBytes(features: NoveltyFeatures, buckets = 48, span = 12): number {
-  const calibrator = calibratorSize({
-    keep: KEEP,
-    blocks: BLOCKS,
-    blockLength: 1,
-    minObservations: 1,
-    tailGaps: 1,
-  });
-  let slots = HEADER;
-  if (features.range) slots += 2 * calibrator;
-  if (features.seasonal) slots += calibrator + 3 * buckets;
-  if (features.volatility) slots += calibrator + span;
-  return slots * 8;
-}
