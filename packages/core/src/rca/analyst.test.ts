@@ -241,6 +241,19 @@ describe('createAnalyst', () => {
     expect(third.summary).toBe('Second look.');
   });
 
+  it('makes one LLM call for concurrent analyses of the same fingerprint', async () => {
+    const store = createRcaStore();
+    const llm = createMockLlmProvider({ responses: [{ object: goodAnswer, delayMs: 50 }] });
+    const analyst = createAnalyst({ llm, store, clock: () => T0 });
+    const [first, second] = await Promise.all([
+      analyst.analyse(makeAnomaly()),
+      analyst.analyse(makeAnomaly({ id: 'anomaly-2' })),
+    ]);
+    expect(llm.calls).toHaveLength(1);
+    expect(first).toMatchObject({ anomalyId: 'anomaly-1', source: 'llm' });
+    expect(second).toMatchObject({ anomalyId: 'anomaly-2', source: 'llm', summary: first.summary });
+  });
+
   it('does not call a failing LLM again within the cooldown', async () => {
     let now = T0;
     const llm = createMockLlmProvider({

@@ -90,7 +90,7 @@ export function createAnalyst(options: AnalystOptions): Analyst {
   const maxLabelValueLength = validNumber('maxLabelValueLength', options.maxLabelValueLength ?? 120, 1);
   const clock = options.clock ?? Date.now;
   const events = options.events;
-  /** Analyses running now, by fingerprint, so concurrent requests for one problem share one call. */
+  /** The latest analysis running per fingerprint, so concurrent requests for one problem make one LLM call. */
   const running = new Map<string, Promise<Rca>>();
 
   const reportError = (error: unknown) => events?.emit('error', { source: 'analyst', error });
@@ -259,9 +259,18 @@ export function createAnalyst(options: AnalystOptions): Analyst {
 
   return {
     analyse(anomaly, context) {
+      // Analyses of one fingerprint run one after the other, so the second reuses the first.
       const pending = running.get(anomaly.fingerprint);
-      if (pending) return pending;
-      const analysis = analyseNow(anomaly, context).finally(() => running.delete(anomaly.fingerprint));
+      const analysis = (
+        pending
+          ? pending.then(
+              () => analyseNow(anomaly, context),
+              () => analyseNow(anomaly, context),
+            )
+          : analyseNow(anomaly, context)
+      ).finally(() => {
+        if (running.get(anomaly.fingerprint) === analysis) running.delete(anomaly.fingerprint);
+      });
       running.set(anomaly.fingerprint, analysis);
       return analysis;
     },
