@@ -128,7 +128,12 @@ function intern(state: DecoderState, value: string): string {
  * Decodes the metric object starting at `position` (at `{"metric":{`) and returns its entry,
  * or `undefined` when the text is not in the expected shape.
  */
-function decodeSeries(text: string, position: number, state: DecoderState): SeriesEntry | undefined {
+function decodeSeries(
+  text: string,
+  position: number,
+  state: DecoderState,
+  nextBackslash: number,
+): SeriesEntry | undefined {
   const start = position;
   position += metricOpen.length;
   let metric = '';
@@ -175,10 +180,13 @@ function decodeSeries(text: string, position: number, state: DecoderState): Seri
         valueEnd = valueStart + value.length;
         idValue = value;
       } else {
-        valueEnd = endOfJsonString(text, valueStart);
+        // Before the next backslash, the next quote ends the string.
+        valueEnd = text.indexOf('"', valueStart);
+        const escaped = valueEnd > nextBackslash;
+        if (escaped) valueEnd = endOfJsonString(text, valueStart);
         if (valueEnd < 0) return undefined;
         const rawValue = text.slice(valueStart, valueEnd);
-        if (!rawValue.includes('\\')) {
+        if (!escaped) {
           // Short slices are copies already; longer ones are interned (and copied once).
           value = rawValue.length < 13 ? rawValue : intern(state, rawValue);
           idValue = value;
@@ -275,7 +283,7 @@ function scan(text: string, state: DecoderState): DecodedSamples | undefined {
         if (entry !== undefined) {
           if (entry.seen === generation - 1) cursor = entry.order + 1;
         } else {
-          const decoded = decodeSeries(text, position, state);
+          const decoded = decodeSeries(text, position, state, nextBackslash);
           if (decoded === undefined) return undefined;
           entry = previous.length > 0 ? seriesIndex(state).get(decoded.raw) : undefined;
           if (entry === undefined) {
