@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Target } from '../model/target.js';
 import { findFreePort } from '../testing/prometheus.js';
 import { createPrometheusSource, type PrometheusSourceTarget } from './source.js';
 
@@ -182,6 +183,27 @@ describe('createPrometheusSource', () => {
     const third = await source.collect();
     expect(third.targets.map((target) => target.target)).toEqual(['two']);
     expect(third.samples.map((sample) => sample.seriesId)).toEqual(['two|up{job="a"}']);
+  });
+
+  it('accepts stored targets as they are, with empty selectors meaning every series', async () => {
+    const stored: Target = {
+      id: 'target-1',
+      name: 'stored',
+      url,
+      enabled: true,
+      selectors: [],
+      auth: null,
+      createdAt: 0,
+      updatedAt: 0,
+    };
+    const disabled: Target = { ...stored, id: 'target-2', name: 'disabled', enabled: false };
+    queries.length = 0;
+    const { samples, targets } = await createPrometheusSource({
+      targets: () => [stored, disabled],
+    }).collect();
+    expect(queries).toEqual(['{__name__=~".+"}']);
+    expect(targets.map((target) => target.target)).toEqual(['stored']);
+    expect(samples).toHaveLength(2);
   });
 
   it('reports targets as failed when the collection is aborted, without counting it against them', async () => {

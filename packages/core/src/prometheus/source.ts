@@ -102,7 +102,9 @@ function positive(value: number | undefined, fallback: number, option: string): 
  * Creates a {@link MetricsSource} that collects the newest sample of every series matching the
  * configured selectors from one or more Prometheus servers.
  *
- * Targets are queried concurrently, one instant query per selector. A failing target never
+ * Targets are queried concurrently, one instant query per selector, evaluated at Prometheus's
+ * current time: a sample's `timestamp` is that evaluation time (its value is the newest one
+ * within Prometheus's lookback window, 5 minutes by default). A failing target never
  * fails the collection: it is reported in `Collection.targets` (the error never contains
  * credentials) and left alone for a growing pause (`retryAt`, `skipped`). Each sample carries
  * `target` = the target's name and `seriesId = seriesId(metric, labels, target)`.
