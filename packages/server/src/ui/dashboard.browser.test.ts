@@ -5,7 +5,6 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import {
-  type Ask,
   createAnalyst,
   createAsk,
   createEmitter,
@@ -32,6 +31,7 @@ import { build } from 'tsup';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uiBuildOptions } from '../../ui/build.js';
 import { createApp } from '../app.js';
+import { createAskService } from '../ask-service.js';
 import { createLiveHub, type LiveHub } from '../live.js';
 import { type RunningServer, serve } from '../serve.js';
 import type { AskResponse, AskService } from '../types.js';
@@ -74,30 +74,6 @@ async function backfillLastHour(prometheus: RunningPrometheus): Promise<void> {
   await prometheus.restart();
 }
 
-/** The Ask pipeline as the server's `AskService`. */
-function askService(assistant: Ask): AskService {
-  return {
-    async ask(request) {
-      const result = await assistant.ask(
-        { message: request.prompt, sessionId: request.sessionId ?? null },
-        request.signal ? { signal: request.signal } : {},
-      );
-      return {
-        promql: result.promql,
-        data: result.data,
-        layout: result.layout,
-        answer: result.answer,
-        followups: result.followups,
-        intent: result.intent,
-        sessionId: result.sessionId,
-        usage: result.usage,
-        translator: result.translator,
-        error: result.error,
-      };
-    },
-  };
-}
-
 const percent = { unit: '%', grafanaUnit: 'percent', min: 0, max: 100, instant: true };
 const thresholdSteps = [
   { value: null, color: 'green' },
@@ -125,6 +101,9 @@ function fixedLayouts(): AskService {
     sessionId: null,
     usage: null,
     translator: 'offline',
+    explanation: promql ? `the current value of ${promql}` : '',
+    closest: promql ? [] : ['cpu_usage_percent', 'up'],
+    warnings: [],
   });
   const host = (instance: string, value: number) => ({
     labels: { instance, job: 'node' },
@@ -260,7 +239,7 @@ describe.skipIf(chromiumMissing)(
       const dependencies = {
         store,
         prometheus: prometheus.client,
-        ask: askService(createAsk({ prometheus: prometheus.client, store, events })),
+        ask: createAskService(createAsk({ prometheus: prometheus.client, store, events })),
         monitor,
         events,
         llm: { name: llm.name, model: llm.model },
@@ -382,6 +361,7 @@ describe.skipIf(chromiumMissing)(
         await page.keyboard.press('Enter');
         await page.locator('#chart[data-chart="timeseries"] canvas').waitFor();
         expect(await page.locator('#promql').inputValue()).toBe('cpu_usage_percent{instance="server1"}');
+        expect((await page.locator('#promql-explanation').textContent())?.trim()).not.toBe('');
         const legend = page.locator('#chart .u-legend .u-series:not(:first-child) .u-label');
         expect(await legend.allTextContents()).toEqual([expect.stringContaining('instance="server1"')]);
         expect((await page.locator('#answer').textContent())?.trim()).not.toBe('');
@@ -508,6 +488,9 @@ describe.skipIf(chromiumMissing)(
         };
 
         await ask('gauge');
+        expect(await page.locator('#promql-explanation').textContent()).toBe(
+          'the current value of cpu_usage_percent{instance="server1"}',
+        );
         const gauge = page.locator('#chart[data-chart="gauge"] [role="meter"]');
         expect(await gauge.getAttribute('aria-valuenow')).toBe('93.5');
         expect(await gauge.getAttribute('aria-valuemax')).toBe('100');
@@ -533,6 +516,7 @@ describe.skipIf(chromiumMissing)(
         expect(await page.locator('#chart').isHidden()).toBe(true);
         expect(await page.locator('#grafana-button').isDisabled()).toBe(true);
         expect(await page.locator('#answer').textContent()).toContain('closest are cpu_usage_percent');
+        expect(await page.locator('#closest').textContent()).toBe('Closest metrics: cpu_usage_percent, up');
         expect(await page.locator('#followups .chip').allTextContents()).toEqual([
           'Show CPU usage by instance',
         ]);
