@@ -564,3 +564,22 @@ function addSeriesLabels(
 export function escapeRegex(value: string): string {
   return value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
+
+/**
+ * A {@link MetricCatalog} over a fixed snapshot, for tests, benchmarks and applications that
+ * know their metrics up front (nothing is loaded from Prometheus).
+ *
+ * @example
+ * ```ts
+ * const assistant = createAsk({ prometheus, catalog: staticCatalog(createCatalogSnapshot(families)) });
+ * ```
+ */
+export function staticCatalog(snapshot: MetricCatalogSnapshot): MetricCatalog {
+  return {
+    get: async () => snapshot,
+    refresh: async () => snapshot,
+    ensureLabels: async () => snapshot,
+    peek: () => snapshot,
+    close() {},
+  };
+}

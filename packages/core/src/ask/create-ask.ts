@@ -332,6 +332,18 @@ function shapeFromPromql(promql: string, snapshot: MetricCatalogSnapshot | null)
   };
 }
 
+const completeSnapshots = new WeakMap<MetricCatalogSnapshot, boolean>();
+
+/** True when every metric of the snapshot has its labels loaded (small catalogs are loaded whole). */
+function labelsComplete(snapshot: MetricCatalogSnapshot): boolean {
+  let complete = completeSnapshots.get(snapshot);
+  if (complete === undefined) {
+    complete = snapshot.metrics.every((metric) => metric.labelsLoaded);
+    completeSnapshots.set(snapshot, complete);
+  }
+  return complete;
+}
+
 /** The default steps: intent → promql → execute → layout → answer → log → followups. */
 export function defaultAskSteps(): AskStep[] {
   return [
@@ -376,7 +388,9 @@ export function defaultAskSteps(): AskStep[] {
           return next();
         }
         // large catalogs: load the labels of the candidates before translating
-        const current = retrieveMetrics(snapshot, context.question, { limit: 15 });
+        const current = labelsComplete(snapshot)
+          ? []
+          : retrieveMetrics(snapshot, context.question, { limit: 15 });
         if (current.some((entry) => !entry.metric.labelsLoaded)) {
           context.snapshot = await context.catalog.ensureLabels(
             current.map((entry) => entry.metric.name),

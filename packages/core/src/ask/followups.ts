@@ -1,5 +1,12 @@
 import type { CatalogMetric, MetricCatalogSnapshot } from './catalog.js';
-import { closestMetricNames, nameStemsOf, retrieveMetrics } from './retrieval.js';
+import {
+  catalogIndex,
+  closestMetricNames,
+  nameStemsOf,
+  postingInName,
+  postingMetric,
+  retrieveMetrics,
+} from './retrieval.js';
 import { splitName } from './text.js';
 import { type QueryShape, translateOffline } from './translate-offline.js';
 
@@ -85,7 +92,14 @@ export function suggestFollowups(input: FollowupInput): string[] {
     }
     if (labels[1]) candidates.push(`${describeMeasure(main, phrase)} by ${spoken(labels[1])}`);
   }
-  for (const name of closestMetricNames(snapshot, question, 5)) {
+  const relevant = retrieveMetrics(snapshot, question, { limit: 5 })
+    .map((entry) => entry.metric.name)
+    .filter((name) => name !== main?.name);
+  const others =
+    relevant.length >= limit
+      ? relevant
+      : [...new Set([...relevant, ...closestMetricNames(snapshot, question, 5)])];
+  for (const name of others) {
     const metric = snapshot.byName.get(name);
     if (metric && metric !== main && !metric.name.endsWith('_created'))
       candidates.push(describeMeasure(metric, metricPhrase(metric)));
@@ -135,13 +149,17 @@ function relatedMetrics(
   main: CatalogMetric,
   question: string,
 ): CatalogMetric[] {
+  const index = catalogIndex(snapshot);
   const stems = nameStemsOf(main.name);
   const prefix = stems.slice(0, Math.max(1, Math.min(2, stems.length - 1)));
-  const siblings = snapshot.metrics
+  // metrics whose names start with the same words: the postings of the first word narrow them down
+  const sharingFirst = [...(index.postings.get(prefix[0]!) ?? [])].filter(postingInName);
+  const siblings = sharingFirst
+    .map((posting) => snapshot.metrics[postingMetric(posting)]!)
     .filter((metric) => metric.name !== main.name && !metric.name.endsWith('_created'))
     .filter((metric) => {
-      const other = nameStemsOf(metric.name);
-      return prefix.every((word, index) => other[index] === word);
+      const other = index.nameStems[index.positions.get(metric)!]!;
+      return prefix.every((word, position) => other[position] === word);
     })
     .sort(
       (a, b) => Number(b.type !== main.type) - Number(a.type !== main.type) || a.name.length - b.name.length,

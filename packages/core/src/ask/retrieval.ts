@@ -17,35 +17,56 @@ type Field = 'name' | 'help' | 'label';
 
 const fieldWeights: Readonly<Record<Field, number>> = { name: 3, help: 1, label: 1.2 };
 
-interface Posting {
-  readonly metric: number;
-  readonly field: Field;
-}
+/** Field codes in encoded postings (`metric * 4 + code`). */
+const fieldCodes: Readonly<Record<Field, number>> = { name: 0, help: 1, label: 2 };
+const codeWeights = [fieldWeights.name, fieldWeights.help, fieldWeights.label];
 
-/** A label value as the index knows it. */
-export interface ValueRef {
-  readonly metric: number;
+/** The metric position of an encoded posting. */
+export const postingMetric = (posting: number) => posting >>> 2;
+/** True when an encoded posting is a match in the metric's name. */
+export const postingInName = (posting: number) => (posting & 3) === fieldCodes.name;
+
+/** One label value and every metric that has it. */
+export interface ValueGroup {
   readonly label: string;
   readonly value: string;
   /** Lowercase words of the value (`/v1/search` → `v1`, `search`). */
   readonly words: readonly string[];
+  /** Positions (in `snapshot.metrics`) of the metrics with this label value. */
+  readonly metrics: ReadonlySet<number>;
+}
+
+/** A label of some metrics, for classes of values (`5xx` on status codes, `root` on mount points). */
+interface LabelGroup {
+  readonly label: string;
+  readonly metrics: ReadonlySet<number>;
 }
 
 /** Search structures over a snapshot, built once per snapshot on first use. */
 export interface CatalogIndex {
   readonly snapshot: MetricCatalogSnapshot;
-  /** Stem → where it occurs. */
-  readonly postings: ReadonlyMap<string, readonly Posting[]>;
+  /** Stem → where it occurs: one entry per metric, `metric * 4 + field code` (0 name, 1 help, 2 label). */
+  readonly postings: ReadonlyMap<string, Int32Array>;
   /** First three letters → stems, for typo and prefix matching. */
   readonly vocabulary: ReadonlyMap<string, readonly string[]>;
   /** Content stems of each metric's name (unit and type suffixes removed). */
   readonly nameStems: readonly (readonly string[])[];
+  /** Name length of each metric (shorter names win ties). */
+  readonly nameLengths: Uint16Array;
+  /** Ranking flags of each metric: capacity words, `_created`, byte or second units. */
+  readonly flags: Uint8Array;
+  /** Position of each metric in `snapshot.metrics`. */
+  readonly positions: ReadonlyMap<CatalogMetric, number>;
   /** Normalised full value (`v1 search`) → label values. */
-  readonly values: ReadonlyMap<string, readonly ValueRef[]>;
+  readonly values: ReadonlyMap<string, readonly ValueGroup[]>;
   /** Normalised stemmed value → label values. */
-  readonly valueStems: ReadonlyMap<string, readonly ValueRef[]>;
+  readonly valueStems: ReadonlyMap<string, readonly ValueGroup[]>;
   /** One word of a multi-word value → label values. */
-  readonly valueWords: ReadonlyMap<string, readonly ValueRef[]>;
+  readonly valueWords: ReadonlyMap<string, readonly ValueGroup[]>;
+  /** Labels holding HTTP-like status codes (`500`), by label name. */
+  readonly statusLabels: readonly LabelGroup[];
+  /** Labels holding the root path `/` (mount points), by label name. */
+  readonly rootLabels: readonly LabelGroup[];
   /** Stem of a label name word → label names. */
   readonly labelNames: ReadonlyMap<string, readonly string[]>;
   /** Inverse document frequency of a stem over metrics. */
@@ -81,18 +102,19 @@ export function nameStemsOf(name: string): string[] {
   return words.map(stem);
 }
 
-function addPosting(postings: Map<string, Posting[]>, key: string, posting: Posting) {
+function addPosting(postings: Map<string, number[]>, key: string, posting: { metric: number; field: Field }) {
   let list = postings.get(key);
   if (!list) {
     list = [];
     postings.set(key, list);
   }
+  const encoded = posting.metric * 4 + fieldCodes[posting.field];
   const last = list.at(-1);
-  if (last && last.metric === posting.metric) {
-    if (fieldWeights[posting.field] > fieldWeights[last.field]) list[list.length - 1] = posting;
+  if (last !== undefined && last >>> 2 === posting.metric) {
+    if (codeWeights[encoded & 3]! > codeWeights[last & 3]!) list[list.length - 1] = encoded;
     return;
   }
-  list.push(posting);
+  list.push(encoded);
 }
 
 function pushTo<Value>(map: Map<string, Value[]>, key: string, value: Value) {
@@ -105,43 +127,76 @@ function pushTo<Value>(map: Map<string, Value[]>, key: string, value: Value) {
 export function catalogIndex(snapshot: MetricCatalogSnapshot): CatalogIndex {
   const cached = indexes.get(snapshot);
   if (cached) return cached;
-  const postings = new Map<string, Posting[]>();
-  const values = new Map<string, ValueRef[]>();
-  const valueStems = new Map<string, ValueRef[]>();
-  const valueWords = new Map<string, ValueRef[]>();
+  const building = new Map<string, number[]>();
+  const groups = new Map<string, { group: ValueGroup; metrics: Set<number> }>();
+  const statusLabels = new Map<string, Set<number>>();
+  const rootLabels = new Map<string, Set<number>>();
   const labelNames = new Map<string, string[]>();
   const nameStems: string[][] = [];
+  const positions = new Map<CatalogMetric, number>();
+  const valueWordsCache = new Map<string, string[] | null>();
+  const nameLengths = new Uint16Array(snapshot.metrics.length);
+  const flags = new Uint8Array(snapshot.metrics.length);
   snapshot.metrics.forEach((metric, position) => {
+    positions.set(metric, position);
     const stems = nameStemsOf(metric.name);
     nameStems.push(stems);
+    nameLengths[position] = Math.min(65_535, metric.name.length);
+    flags[position] =
+      (stems.some((word) => capacityStems.has(word)) ? capacityFlag : 0) |
+      (metric.name.endsWith('_created') ? createdFlag : 0) |
+      (metric.unit === 'bytes' || metric.unit === 'bits' ? bytesFlag : 0) |
+      (metric.unit === 'seconds' ? secondsFlag : 0);
     // name first so it wins over help and labels for the same metric
-    for (const word of stems) addPosting(postings, word, { metric: position, field: 'name' });
+    for (const word of stems) addPosting(building, word, { metric: position, field: 'name' });
     for (const word of splitText(metric.help)) {
       if (stopWords.has(word) || word.length < 2) continue;
-      addPosting(postings, stem(word), { metric: position, field: 'help' });
+      addPosting(building, stem(word), { metric: position, field: 'help' });
     }
     for (const label of metric.labels.values()) {
       if (valuelessLabels.has(label.name)) continue;
       for (const word of splitName(label.name)) {
-        addPosting(postings, stem(word), { metric: position, field: 'label' });
-        const known = labelNames.get(stem(word));
-        if (!known) labelNames.set(stem(word), [label.name]);
+        const stemmed = stem(word);
+        addPosting(building, stemmed, { metric: position, field: 'label' });
+        const known = labelNames.get(stemmed);
+        if (!known) labelNames.set(stemmed, [label.name]);
         else if (!known.includes(label.name)) known.push(label.name);
       }
+      let status = false;
       for (const value of label.values) {
-        if (value.length > 64 || meaninglessValues.has(value.toLowerCase())) continue;
-        const words = splitText(value);
-        if (words.length === 0 || words.every((word) => /^[\d.]+$/.test(word))) continue;
-        const reference: ValueRef = { metric: position, label: label.name, value, words };
-        pushTo(values, words.join(' '), reference);
-        pushTo(valueStems, words.map(stem).join(' '), reference);
-        if (words.length > 1) {
-          for (const word of new Set(words))
-            if (word.length >= 2 && !/^\d+$/.test(word)) pushTo(valueWords, word, reference);
+        if (!status && value.length === 3 && /^[1-5]\d\d$/.test(value)) status = true;
+        if (value === '/') addTo(rootLabels, label.name, position);
+        const key = `${label.name}\u0000${value}`;
+        const existing = groups.get(key);
+        if (existing) {
+          existing.metrics.add(position);
+          continue;
         }
+        let words = valueWordsCache.get(value);
+        if (words === undefined) {
+          words = value.length > 64 || meaninglessValues.has(value.toLowerCase()) ? null : splitText(value);
+          if (words && (words.length === 0 || words.every((word) => /^[\d.]+$/.test(word)))) words = null;
+          valueWordsCache.set(value, words);
+        }
+        if (!words) continue;
+        const metrics = new Set([position]);
+        groups.set(key, { group: { label: label.name, value, words, metrics }, metrics });
       }
+      if (status && /code|status/.test(label.name)) addTo(statusLabels, label.name, position);
     }
   });
+  const values = new Map<string, ValueGroup[]>();
+  const valueStems = new Map<string, ValueGroup[]>();
+  const valueWords = new Map<string, ValueGroup[]>();
+  for (const { group } of groups.values()) {
+    pushTo(values, group.words.join(' '), group);
+    pushTo(valueStems, group.words.map(stem).join(' '), group);
+    if (group.words.length > 1)
+      for (const word of new Set(group.words))
+        if (word.length >= 2 && !/^\d+$/.test(word)) pushTo(valueWords, word, group);
+  }
+  const postings = new Map<string, Int32Array>();
+  for (const [key, list] of building) postings.set(key, Int32Array.from(list));
   const vocabulary = new Map<string, string[]>();
   for (const key of postings.keys()) pushTo(vocabulary, key.slice(0, 3), key);
   const metricCount = Math.max(1, snapshot.metrics.length);
@@ -151,14 +206,20 @@ export function catalogIndex(snapshot: MetricCatalogSnapshot): CatalogIndex {
     postings,
     vocabulary,
     nameStems,
+    nameLengths,
+    flags,
+    positions,
     values,
     valueStems,
     valueWords,
+    statusLabels: [...statusLabels].map(([label, metrics]) => ({ label, metrics })),
+    rootLabels: [...rootLabels].map(([label, metrics]) => ({ label, metrics })),
     labelNames,
     idf(stemmed) {
       let value = idfCache.get(stemmed);
       if (value === undefined) {
-        const documents = new Set((postings.get(stemmed) ?? []).map((posting) => posting.metric)).size;
+        // postings hold one entry per metric
+        const documents = postings.get(stemmed)?.length ?? 0;
         value = Math.log(1 + (metricCount - documents + 0.5) / (documents + 0.5));
         idfCache.set(stemmed, value);
       }
@@ -167,6 +228,12 @@ export function catalogIndex(snapshot: MetricCatalogSnapshot): CatalogIndex {
   };
   indexes.set(snapshot, index);
   return index;
+}
+
+function addTo(map: Map<string, Set<number>>, key: string, position: number) {
+  const set = map.get(key);
+  if (set) set.add(position);
+  else map.set(key, new Set([position]));
 }
 
 /** Stems of the index that resemble `stemmed`: itself, synonyms, typos and shared prefixes, with a similarity. */
@@ -225,6 +292,10 @@ export function contentWords(words: readonly Word[], ignore?: ReadonlySet<number
 }
 
 const capacityStems = new Set(['quota', 'limit', 'capacity', 'max', 'size', 'maximum', 'allocat']);
+const capacityFlag = 1;
+const createdFlag = 2;
+const bytesFlag = 4;
+const secondsFlag = 8;
 
 /**
  * Ranks the metrics of a catalog by relevance to a question: lexical matches over names
@@ -244,62 +315,120 @@ export function retrieveMetrics(
   const index = catalogIndex(snapshot);
   const words = typeof question === 'string' ? questionWords(question) : question;
   const content = contentWords(words, options.ignore);
-  const scores = new Map<number, { score: number; matched: Set<number>; nameHits: Set<string> }>();
+  const count = snapshot.metrics.length;
+  const scores = new Float64Array(count);
+  const matched = new Uint32Array(count);
+  const wordBest = new Float64Array(count);
+  const wordNameStem = new Array<string | null>(count);
+  const touched: number[] = [];
+  const nameHits = new Map<number, string[]>();
   const questionStems = new Set(content.map((word) => word.stem));
   const mentionsCapacity = [...questionStems].some(
-    (word) => capacityStems.has(word) || [...synonymsOf(word)].some((synonym) => synonym === 'size'),
+    (word) => capacityStems.has(word) || synonymsOf(word).has('size'),
   );
-  for (const word of content) {
+  const accepted = options.filter ? new Int8Array(count) : null;
+  const accepts = (position: number) => {
+    if (!accepted) return true;
+    let result = accepted[position]!;
+    if (result === 0) {
+      result = options.filter!(snapshot.metrics[position]!) ? 1 : -1;
+      accepted[position] = result;
+    }
+    return result === 1;
+  };
+  const touch = (position: number) => {
+    if (scores[position] === 0 && matched[position] === 0) touched.push(position);
+  };
+  content.slice(0, 31).forEach((word, bit) => {
     const factor = options.weights?.get(word.index) ?? 1;
-    const best = new Map<number, { contribution: number; nameStem: string | null }>();
+    const wordTouched: number[] = [];
     // a synonym is worth at most what the word itself is worth: a common word stays common
     const wordIdf = index.postings.has(word.stem) ? index.idf(word.stem) : Number.POSITIVE_INFINITY;
     for (const [variant, similarity] of expandStem(index, word.stem)) {
       const idf = Math.min(index.idf(variant), wordIdf);
-      for (const posting of index.postings.get(variant) ?? []) {
-        if (options.filter && !options.filter(snapshot.metrics[posting.metric]!)) continue;
-        const contribution = similarity * fieldWeights[posting.field] * idf * factor;
-        const previous = best.get(posting.metric);
-        if (!previous || contribution > previous.contribution)
-          best.set(posting.metric, { contribution, nameStem: posting.field === 'name' ? variant : null });
+      // a word on (nearly) every metric, such as the label name "instance", cannot rank them
+      if (idf < 0.05) continue;
+      const weight = similarity * idf * factor;
+      const list = index.postings.get(variant);
+      if (!list) continue;
+      for (let offset = 0; offset < list.length; offset++) {
+        const posting = list[offset]!;
+        const position = posting >>> 2;
+        const contribution = weight * codeWeights[posting & 3]!;
+        const previous = wordBest[position]!;
+        if (previous >= contribution) continue;
+        if (previous === 0) {
+          if (!accepts(position)) continue;
+          wordTouched.push(position);
+        }
+        wordBest[position] = contribution;
+        wordNameStem[position] = (posting & 3) === 0 ? variant : null;
       }
     }
-    for (const [metric, { contribution, nameStem }] of best) {
-      let entry = scores.get(metric);
-      if (!entry) {
-        entry = { score: 0, matched: new Set(), nameHits: new Set() };
-        scores.set(metric, entry);
+    for (const position of wordTouched) {
+      touch(position);
+      scores[position]! += wordBest[position]!;
+      matched[position]! |= 1 << bit;
+      const nameStem = wordNameStem[position];
+      if (nameStem) {
+        const hits = nameHits.get(position);
+        if (hits) hits.push(nameStem);
+        else nameHits.set(position, [nameStem]);
       }
-      entry.score += contribution;
-      entry.matched.add(word.index);
-      if (nameStem) entry.nameHits.add(nameStem);
+      wordBest[position] = 0;
     }
-  }
-  for (const [metric, extra] of options.boost ?? []) {
-    if (options.filter && !options.filter(snapshot.metrics[metric]!)) continue;
-    let entry = scores.get(metric);
-    if (!entry) {
-      entry = { score: 0, matched: new Set(), nameHits: new Set() };
-      scores.set(metric, entry);
-    }
-    entry.score += extra;
+  });
+  for (const [position, extra] of options.boost ?? []) {
+    if (!accepts(position) || extra <= 0) continue;
+    touch(position);
+    scores[position]! += extra;
   }
   const intent = unitIntent(questionStems);
-  const ranked: RetrievedMetric[] = [];
-  for (const [position, entry] of scores) {
-    const metric = snapshot.metrics[position]!;
+  const limit = options.limit ?? 10;
+  // keep the best `limit` in a small sorted array instead of sorting every touched metric
+  const candidates: Array<{ position: number; score: number; coverage: number; length: number }> = [];
+  const flags = index.flags;
+  for (const position of touched) {
     const stems = index.nameStems[position]!;
-    const covered = stems.filter((word) => entry.nameHits.has(word) || questionStems.has(word)).length;
+    const hits = nameHits.get(position);
+    let covered = 0;
+    for (const word of stems) if (questionStems.has(word) || hits?.includes(word)) covered++;
     const nameCoverage = stems.length === 0 ? 0 : covered / stems.length;
-    let score = entry.score * (0.55 + 0.45 * nameCoverage);
-    if (!mentionsCapacity && stems.some((word) => capacityStems.has(word))) score *= 0.75;
-    if (metric.name.endsWith('_created')) score *= 0.5;
-    if (intent === 'count' && (metric.unit === 'bytes' || metric.unit === 'seconds')) score *= 0.7;
-    if (intent === 'bytes' && metric.unit !== 'bytes' && metric.unit !== 'bits') score *= 0.7;
-    ranked.push({ metric, score, matchedWords: entry.matched, nameCoverage });
+    let score = scores[position]! * (0.55 + 0.45 * nameCoverage);
+    const flag = flags[position]!;
+    if (!mentionsCapacity && flag & capacityFlag) score *= 0.75;
+    if (flag & createdFlag) score *= 0.5;
+    if (intent === 'count' && flag & (bytesFlag | secondsFlag)) score *= 0.7;
+    if (intent === 'bytes' && !(flag & bytesFlag)) score *= 0.7;
+    if (score <= 0) continue;
+    const length = index.nameLengths[position]!;
+    if (candidates.length === limit) {
+      const last = candidates[limit - 1]!;
+      if (score < last.score || (score === last.score && length >= last.length)) continue;
+      candidates.pop();
+    }
+    let at = candidates.length;
+    while (at > 0) {
+      const previous = candidates[at - 1]!;
+      if (previous.score > score || (previous.score === score && previous.length <= length)) break;
+      at--;
+    }
+    candidates.splice(at, 0, { position, score, coverage: nameCoverage, length });
   }
-  ranked.sort((a, b) => b.score - a.score || a.metric.name.length - b.metric.name.length);
-  return ranked.slice(0, options.limit ?? 10);
+  const contentIndexes = content.slice(0, 31).map((word) => word.index);
+  return candidates.slice(0, limit).map((candidate) => {
+    const words = new Set<number>();
+    const mask = matched[candidate.position]!;
+    contentIndexes.forEach((wordIndex, bit) => {
+      if (mask & (1 << bit)) words.add(wordIndex);
+    });
+    return {
+      metric: snapshot.metrics[candidate.position]!,
+      score: candidate.score,
+      matchedWords: words,
+      nameCoverage: candidate.coverage,
+    };
+  });
 }
 
 const countIntent = new Set(['iop', 'op', 'operation', 'rp', 'qp', 'request', 'call', 'event']);
@@ -338,12 +467,29 @@ export function closestMetricNames(snapshot: MetricCatalogSnapshot, text: string
   if (ranked.length >= limit) return ranked.map((entry) => entry.metric.name);
   const names = new Set(ranked.map((entry) => entry.metric.name));
   const grams = trigrams(text.toLowerCase().replace(/\s+/g, '_'));
-  const bySpelling = snapshot.metrics
-    .filter((metric) => !names.has(metric.name))
-    .map((metric) => ({
-      name: metric.name,
-      similarity: trigramSimilarity(grams, trigrams(metric.name.toLowerCase())),
+  let spelled = spellings.get(snapshot);
+  if (!spelled) {
+    const sizes: number[] = [];
+    const byGram = new Map<string, number[]>();
+    snapshot.metrics.forEach((metric, position) => {
+      const own = trigrams(metric.name.toLowerCase());
+      sizes.push(own.size);
+      for (const gram of own) pushTo(byGram, gram, position);
+    });
+    spelled = { sizes, byGram };
+    spellings.set(snapshot, spelled);
+  }
+  const shared = new Map<number, number>();
+  for (const gram of grams)
+    for (const position of spelled.byGram.get(gram) ?? [])
+      shared.set(position, (shared.get(position) ?? 0) + 1);
+  const sizes = spelled.sizes;
+  const bySpelling = [...shared]
+    .map(([position, count]) => ({
+      name: snapshot.metrics[position]!.name,
+      similarity: count / (grams.size + sizes[position]! - count || 1),
     }))
+    .filter((entry) => !names.has(entry.name))
     .sort((a, b) => b.similarity - a.similarity);
   for (const entry of bySpelling) {
     if (names.size >= limit) break;
@@ -351,6 +497,11 @@ export function closestMetricNames(snapshot: MetricCatalogSnapshot, text: string
   }
   return [...names];
 }
+
+const spellings = new WeakMap<
+  MetricCatalogSnapshot,
+  { readonly sizes: readonly number[]; readonly byGram: ReadonlyMap<string, readonly number[]> }
+>();
 
 function trigrams(text: string): Set<string> {
   const grams = new Set<string>();
@@ -360,15 +511,10 @@ function trigrams(text: string): Set<string> {
   return grams;
 }
 
-function trigramSimilarity(a: ReadonlySet<string>, b: ReadonlySet<string>): number {
-  let shared = 0;
-  for (const gram of a) if (b.has(gram)) shared++;
-  return shared / (a.size + b.size - shared || 1);
-}
-
 /** A label value the question mentions. */
 export interface ValueMention {
-  readonly metric: number;
+  /** Positions (in `snapshot.metrics`) of the metrics that have the value. */
+  readonly metrics: ReadonlySet<number>;
   readonly label: string;
   readonly value: string;
   /** The matcher operator: `=` for a value, `=~` for a class such as `5xx`. */
@@ -391,99 +537,78 @@ export function findValueMentions(index: CatalogIndex, words: readonly Word[]): 
   const numberOnly = (word: string) => /^[\d.%]+$/.test(word);
   for (let size = Math.min(5, words.length); size >= 1; size--) {
     for (let start = 0; start + size <= words.length; start++) {
-      const span = Array.from({ length: size }, (_, offset) => start + offset);
-      if (span.some((position) => taken.has(position))) continue;
+      let free = true;
+      for (let offset = 0; offset < size; offset++) if (taken.has(start + offset)) free = false;
+      if (!free) continue;
       if (size === 1 && (numberOnly(texts[start]!) || stopWords.has(texts[start]!))) continue;
-      const key = texts.slice(start, start + size).join(' ');
-      const stemKey = stems.slice(start, start + size).join(' ');
-      const found = index.values.get(key) ?? index.valueStems.get(stemKey);
+      const key = size === 1 ? texts[start]! : texts.slice(start, start + size).join(' ');
+      const found =
+        index.values.get(key) ??
+        index.valueStems.get(size === 1 ? stems[start]! : stems.slice(start, start + size).join(' '));
       if (!found) continue;
-      for (const reference of found)
+      const span = words.slice(start, start + size).map((word) => word.index);
+      for (const group of found)
         mentions.push({
-          metric: reference.metric,
-          label: reference.label,
-          value: reference.value,
+          metrics: group.metrics,
+          label: group.label,
+          value: group.value,
           operator: '=',
           words: span,
           strength: 1,
         });
-      for (const position of span) taken.add(position);
+      for (let offset = 0; offset < size; offset++) taken.add(start + offset);
     }
   }
   // partial: one distinctive word of a multi-word value ("search" for "/v1/search")
-  const exact = new Set(
-    mentions.map((mention) => `${mention.metric}|${mention.label}|${mention.words.join(',')}`),
-  );
+  const exact = new Set(mentions.map((mention) => `${mention.label}|${mention.words.join(',')}`));
   for (const word of words) {
     if (stopWords.has(word.text) || numberOnly(word.text) || word.text.length < 3) continue;
     const found = index.valueWords.get(word.text);
     if (!found) continue;
-    for (const reference of found) {
-      if (exact.has(`${reference.metric}|${reference.label}|${word.index}`)) continue;
-      const informative = reference.words.filter((part) => !/^(v\d+|api|\d+)$/.test(part));
+    for (const group of found) {
+      if (exact.has(`${group.label}|${word.index}`)) continue;
+      let informative = 0;
+      for (const part of group.words) if (!/^(v\d+|api|\d+)$/.test(part)) informative++;
       mentions.push({
-        metric: reference.metric,
-        label: reference.label,
-        value: reference.value,
+        metrics: group.metrics,
+        label: group.label,
+        value: group.value,
         operator: '=',
         words: [word.index],
-        strength: informative.length <= 1 ? 0.8 : 0.5,
+        strength: informative <= 1 ? 0.8 : 0.5,
       });
     }
   }
-  // status classes: "5xx", "4xx errors"
+  // status classes: "5xx", "4xx errors"; "errors" on a metric with HTTP status codes are the 5xx responses
   for (const word of words) {
     const match = /^([1-5])xx$/.exec(word.text);
-    if (!match) continue;
-    index.snapshot.metrics.forEach((metric, position) => {
-      for (const label of metric.labels.values()) {
-        if (label.values.length > 0 && label.values.some((value) => /^[1-5]\d\d$/.test(value))) {
-          mentions.push({
-            metric: position,
-            label: label.name,
-            value: `${match[1]}..`,
-            operator: '=~',
-            words: [word.index],
-            strength: 1,
-          });
-        }
-      }
-    });
+    const errorWord = !match && (word.stem === 'error' || word.stem === 'fail');
+    if (!match && !errorWord) continue;
+    if (errorWord && mentions.some((mention) => mention.words.includes(word.index) && mention.strength === 1))
+      continue;
+    for (const group of index.statusLabels)
+      mentions.push({
+        metrics: group.metrics,
+        label: group.label,
+        value: `${match ? match[1] : '5'}..`,
+        operator: '=~',
+        words: [word.index],
+        strength: match ? 1 : 0.9,
+      });
   }
-  // "errors" on a metric with HTTP status codes are the 5xx responses
-  for (const word of words) {
-    if (word.stem !== 'error' && word.stem !== 'fail') continue;
-    if (mentions.some((mention) => mention.words.includes(word.index) && mention.strength === 1)) continue;
-    index.snapshot.metrics.forEach((metric, position) => {
-      for (const label of metric.labels.values()) {
-        if (/code|status/.test(label.name) && label.values.some((value) => /^5\d\d$/.test(value)))
-          mentions.push({
-            metric: position,
-            label: label.name,
-            value: '5..',
-            operator: '=~',
-            words: [word.index],
-            strength: 0.9,
-          });
-      }
-    });
-  }
-  // "root filesystem" / "root partition" → mountpoint "/"
+  // "root filesystem" / "root partition" / "on /" → mountpoint "/"
   for (const word of words) {
     if (word.text !== 'root' && word.text !== '/') continue;
-    index.snapshot.metrics.forEach((metric, position) => {
-      for (const label of metric.labels.values()) {
-        if (/mount|path/.test(label.name) && label.values.includes('/'))
-          mentions.push({
-            metric: position,
-            label: label.name,
-            value: '/',
-            operator: '=',
-            words: [word.index],
-            strength: 1,
-          });
-      }
-    });
+    for (const group of index.rootLabels)
+      if (/mount|path/.test(group.label))
+        mentions.push({
+          metrics: group.metrics,
+          label: group.label,
+          value: '/',
+          operator: '=',
+          words: [word.index],
+          strength: 1,
+        });
   }
   return mentions;
 }

@@ -105,6 +105,18 @@ const latinEndings = new Set([
  * (`requests` → `request`, `started` → `start`, `stalled` → `stall`), short words stay.
  */
 export function stem(word: string): string {
+  let cached = stemCache.get(word);
+  if (cached === undefined) {
+    cached = computeStem(word);
+    if (stemCache.size > 50_000) stemCache.clear();
+    stemCache.set(word, cached);
+  }
+  return cached;
+}
+
+const stemCache = new Map<string, string>();
+
+function computeStem(word: string): string {
   const irregular = irregularStems[word];
   if (irregular) return irregular;
   if (word.length <= 3 || /\d/.test(word)) return word;
@@ -195,7 +207,6 @@ const synonymGroups: readonly (readonly string[])[] = [
   ['target', 'endpoint', 'scrape', 'job'],
   ['signup', 'registration', 'subscribe', 'join'],
   ['cancellation', 'cancel', 'churn', 'unsubscribe'],
-  ['stall', 'rebuffer', 'buffer', 'freeze'],
   ['send', 'sent', 'transmit', 'tx', 'outgoing', 'egress'],
   ['receive', 'received', 'rx', 'incoming', 'ingress'],
   ['read', 'reads'],

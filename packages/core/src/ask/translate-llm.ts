@@ -79,8 +79,11 @@ export function catalogSlice(input: LlmTranslateInput): CatalogMetric[] {
     (mention) => mention.strength === 1,
   );
   const ranked = retrieveMetrics(snapshot, words, { limit: maxMetrics });
-  const mentioned = new Set(mentions.map((mention) => mention.metric));
-  for (const entry of ranked) if (mentioned.has(snapshot.metrics.indexOf(entry.metric))) add(entry.metric);
+  const index = catalogIndex(snapshot);
+  const mentioned = new Set(
+    mentions.filter((mention) => mention.metrics.size <= 20).flatMap((mention) => [...mention.metrics]),
+  );
+  for (const entry of ranked) if (mentioned.has(index.positions.get(entry.metric) ?? -1)) add(entry.metric);
   for (const entry of ranked) add(entry.metric);
   return chosen;
 }

@@ -791,11 +791,12 @@ export function translateOffline(
   try {
     const built = features.operator ? buildTwoOperands(context) : buildOne(context);
     if (!built) {
+      const closest = closestMetricNames(snapshot, contentText(words, features));
       return {
         promql: null,
         confidence: 0,
-        reason: `no metric matches the question; closest are ${closestMetricNames(snapshot, contentText(words, features)).join(', ')}`,
-        closest: closestMetricNames(snapshot, contentText(words, features)),
+        reason: `no metric matches the question; closest are ${closest.join(', ')}`,
+        closest,
         shape: null,
       };
     }
@@ -953,24 +954,27 @@ function resolve(
   const boost = new Map<number, number>();
   const mentionWords = new Set<number>();
   // a value found on many metrics (job="node") says little about which one is meant
-  const spread = new Map<string, Set<number>>();
+  const spread = new Map<string, number>();
   for (const mention of mentions) {
     const key = mention.words.join(',');
-    const metrics = spread.get(key) ?? new Set();
-    metrics.add(mention.metric);
-    spread.set(key, metrics);
+    spread.set(key, (spread.get(key) ?? 0) + mention.metrics.size);
   }
-  const perMetric = new Map<string, number>();
+  const perWords = new Map<string, Map<number, number>>();
   for (const mention of mentions) {
-    const key = `${mention.metric}|${mention.words.join(',')}`;
-    const value = (2.5 * mention.strength) / Math.sqrt(spread.get(mention.words.join(','))!.size);
-    perMetric.set(key, Math.max(perMetric.get(key) ?? 0, value));
     for (const position of mention.words) mentionWords.add(position);
+    const key = mention.words.join(',');
+    const total = spread.get(key)!;
+    if (total > 200) continue;
+    const value = (2.5 * mention.strength) / Math.sqrt(total);
+    let byMetric = perWords.get(key);
+    if (!byMetric) {
+      byMetric = new Map();
+      perWords.set(key, byMetric);
+    }
+    for (const metric of mention.metrics) byMetric.set(metric, Math.max(byMetric.get(metric) ?? 0, value));
   }
-  for (const [key, value] of perMetric) {
-    const metric = Number(key.slice(0, key.indexOf('|')));
-    boost.set(metric, (boost.get(metric) ?? 0) + value);
-  }
+  for (const byMetric of perWords.values())
+    for (const [metric, value] of byMetric) boost.set(metric, (boost.get(metric) ?? 0) + value);
   const weights = new Map<number, number>();
   for (const position of mentionWords) weights.set(position, 0.35);
   const all = extra.contextWords ? [...words, ...extra.contextWords] : words;
@@ -987,6 +991,16 @@ function resolve(
   });
   const superlative = all.find((word) => superlativeMeaning[word.text]);
   let candidates = ranked;
+  // "… per device": a metric without a label for the breakdown cannot answer it
+  if (features.breakdown.length > 0 && candidates.length > 1) {
+    const phrases = features.breakdown.map((phrase) => phrase.map((position) => context.tokens[position]!));
+    const fits = (metric: CatalogMetric) =>
+      phrases.every((phrase) => matchLabelName(metric, phrase) !== null);
+    if (candidates.some((entry) => fits(entry.metric)))
+      candidates = candidates
+        .map((entry) => (fits(entry.metric) ? entry : { ...entry, score: entry.score * 0.6 }))
+        .sort((a, b) => b.score - a.score);
+  }
   if (superlative) {
     const meaning = stem(superlativeMeaning[superlative.text]!);
     const related = new Set([meaning, ...synonymsOf(meaning)]);
@@ -1018,12 +1032,12 @@ function resolve(
 /** Applies the mentioned label values to a chosen metric. */
 function bind(context: Context, retrieved: RetrievedMetric, words: readonly Token[]): Resolved {
   const { metric } = retrieved;
-  const position = context.snapshot.metrics.indexOf(metric);
+  const position = context.index.positions.get(metric) ?? -1;
   const inWords = new Set(words.map((word) => word.index));
   const explained = new Set<number>(retrieved.matchedWords);
   const nameStems = new Set(nameStemsOf(metric.name));
   const mentioned = context.mentions.filter(
-    (mention) => mention.metric === position && mention.words.every((word) => inWords.has(word)),
+    (mention) => mention.metrics.has(position) && mention.words.every((word) => inWords.has(word)),
   );
   const byLabel = new Map<string, ValueMention[]>();
   const breakdownWords = new Set(context.features.breakdown.flat());
@@ -1718,7 +1732,7 @@ function buildTwoOperands(context: Context): Built | null {
   // filters on words outside both operands apply to both sides when both have the label
   const shared = context.mentions.filter(
     (mention) =>
-      mention.strength === 1 &&
+      mention.strength >= 0.8 &&
       mention.words.every((position) => outside.some((word) => word.index === position)),
   );
   const sideExpr = (resolved: Resolved) => {
