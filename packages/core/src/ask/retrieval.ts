@@ -99,7 +99,13 @@ export function nameStemsOf(name: string): string[] {
   const words = splitName(name);
   if (words.length > 1 && typeSuffixes.has(words.at(-1)!)) words.pop();
   if (words.length > 1 && suffixWords.has(words.at(-1)!)) words.pop();
-  return words.map(stem);
+  const stems = words.map(stem);
+  // load1, load15: the word without its number also names the metric
+  for (const word of words) {
+    const match = /^([a-z]{3,})\d+$/.exec(word);
+    if (match && !stems.includes(match[1]!)) stems.push(match[1]!);
+  }
+  return stems;
 }
 
 function addPosting(postings: Map<string, number[]>, key: string, posting: { metric: number; field: Field }) {
@@ -635,7 +641,8 @@ export function matchLabelName(
       }
     }
     if (matched === 0) continue;
-    const score = matched / labelStems.length + matched * 0.01;
+    // the head noun comes last: "which CPU mode" asks for the mode
+    const score = matched / labelStems.length + matched * 0.01 + Math.max(...used) * 0.0001;
     if (!best || score > best.score) best = { label, words: used, score };
   }
   return best && best.score >= 0.5 ? best : null;

@@ -165,7 +165,7 @@ export function editDistance(a: string, b: string, limit = 2): number {
 const synonymGroups: readonly (readonly string[])[] = [
   ['cpu', 'processor', 'core', 'compute'],
   ['memory', 'mem', 'ram'],
-  ['latency', 'duration', 'delay', 'response', 'slow', 'time'],
+  ['latency', 'duration', 'delay', 'response', 'slow', 'time', 'long'],
   ['error', 'fail', 'fault', 'exception', 'errored', '5xx', 'fatal', 'problem'],
   ['succeed', 'ok', 'good', 'successful'],
   ['disk', 'filesystem', 'fs', 'storage', 'volume', 'drive', 'store'],
