@@ -1,13 +1,14 @@
 import { getConnInfo } from '@hono/node-server/conninfo';
-import type { Context } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { cors } from 'hono/cors';
+import { cors as corsMiddleware } from 'hono/cors';
 import { matchedRoutes } from 'hono/route';
 import { version as packageVersion } from '../package.json';
 import { bearerToken, tokenMatches } from './http/auth.js';
 import { HttpError, toErrorResponse } from './http/errors.js';
 import { createRateLimiter } from './http/rate-limit.js';
+import { createReadCache } from './http/read-cache.js';
 import { silentLogger } from './logger.js';
 import { createServerMetrics } from './metrics.js';
 import { buildOpenApiDocument } from './openapi.js';
@@ -32,11 +33,17 @@ export const DEFAULT_APP_CONFIG: Required<AppConfig> = {
   prometheusUrl: null,
   monitorIntervalSeconds: null,
   statusCacheMs: 5000,
+  readCacheMs: 1000,
 };
+
+/** Read routes whose answers {@link createReadCache} may reuse. */
+const cachedReadPath =
+  /^\/(?:stats|prom-metrics|rca|anomalies(?:\/[^/]+)?|silences(?:\/[^/]+)?|targets(?:\/[^/]+)?|api\/history(?:\/[^/]+)?|api\/prompts|agent\/email-config)$/;
 
 /** Routes that never require the API token, even with `protectReads`. */
 const publicPaths = new Set(['/', '/healthz', '/metrics', '/openapi.json']);
 const knownMethods = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+const bodylessMethods = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 function routeOf(context: Context): string {
   const routes = matchedRoutes(context);
@@ -93,7 +100,7 @@ export function createApp(dependencies: AppDependencies): Hono {
 
   const app = new Hono();
 
-  app.onError((error, c) => {
+  const renderError = (c: Context, error: unknown): Response => {
     const { status, body, unexpected } = toErrorResponse(error);
     if (unexpected) {
       logger.error('request failed', {
@@ -103,65 +110,111 @@ export function createApp(dependencies: AppDependencies): Hono {
       });
     }
     return c.json(body, status as 400);
-  });
+  };
+  app.onError((error, c) => renderError(c, error));
 
   app.notFound((c) =>
     c.json({ error: { code: 'not_found', message: `No route for ${c.req.method} ${c.req.path}` } }, 404),
   );
 
-  app.use('*', async (c, next) => {
-    const started = performance.now();
-    await next();
-    c.res.headers.set('X-Content-Type-Options', 'nosniff');
-    const method = knownMethods.has(c.req.method) ? c.req.method : 'OTHER';
-    metrics.observeRequest(method, routeOf(c), c.res.status, (performance.now() - started) / 1000);
+  const token = config.apiToken;
+  const authorized = (c: Context, reading: boolean): boolean => {
+    if (!token) return true;
+    const path = c.req.path;
+    if (
+      reading &&
+      (!config.protectReads || publicPaths.has(path) || path === '/ui' || path.startsWith('/ui/'))
+    ) {
+      return true;
+    }
+    return tokenMatches(token, bearerToken(c.req.header('authorization')));
+  };
+
+  const limit = config.bodyLimitBytes;
+  const limitBody = bodyLimit({
+    maxSize: limit,
+    onError: () => {
+      throw new HttpError(413, 'payload_too_large', `The request body is larger than ${limit} bytes`, {
+        limitBytes: limit,
+      });
+    },
   });
+  const readCache = createReadCache({ ttlMs: config.readCacheMs, events: context.events, clock });
 
-  // The dashboard page is static and public (before CORS and auth); its API calls carry the token.
-  app.route('/ui', createUiRoutes());
+  /**
+   * Everything that runs before a route, in one step (each extra middleware layer costs a few µs
+   * per request): the token check, the body limit on requests that carry a body (reading `body`
+   * materialises the request, so reads skip it), the read cache, and dropping the read cache after
+   * a write.
+   */
+  const guard = async (c: Context, next: () => Promise<void>): Promise<Response | undefined> => {
+    const method = c.req.method;
+    const reading = bodylessMethods.has(method);
+    if (!authorized(c, reading)) {
+      c.header('WWW-Authenticate', 'Bearer realm="promptheus"');
+      return renderError(
+        c,
+        new HttpError(
+          401,
+          'unauthorized',
+          'Missing or wrong API token: send Authorization: Bearer <API_TOKEN>',
+        ),
+      );
+    }
+    if (reading) {
+      if (method === 'GET' && cachedReadPath.test(c.req.path))
+        return (await readCache.middleware(c, next)) ?? undefined;
+      await next();
+      return undefined;
+    }
+    try {
+      await limitBody(c, next);
+    } finally {
+      readCache.invalidate();
+    }
+    return undefined;
+  };
 
+  let cors: MiddlewareHandler | null = null;
   if (config.corsOrigins.length > 0) {
     const any = config.corsOrigins.includes('*');
     const allowed = new Set(config.corsOrigins);
-    app.use(
-      '*',
-      cors({
-        origin: (origin) => (any ? '*' : allowed.has(origin) ? origin : null),
-        allowMethods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
-        allowHeaders: ['Authorization', 'Content-Type'],
-        maxAge: 600,
-      }),
-    );
-  }
-
-  const token = config.apiToken;
-  if (token) {
-    app.use('*', async (c, next) => {
-      const method = c.req.method;
-      const reading = method === 'GET' || method === 'HEAD' || method === 'OPTIONS';
-      if (reading && (!config.protectReads || publicPaths.has(c.req.path))) return next();
-      if (tokenMatches(token, bearerToken(c.req.header('authorization')))) return next();
-      c.header('WWW-Authenticate', 'Bearer realm="promptheus"');
-      throw new HttpError(
-        401,
-        'unauthorized',
-        'Missing or wrong API token: send Authorization: Bearer <API_TOKEN>',
-      );
+    cors = corsMiddleware({
+      origin: (origin) => (any ? '*' : allowed.has(origin) ? origin : null),
+      allowMethods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
+      allowHeaders: ['Authorization', 'Content-Type'],
+      maxAge: 600,
     });
   }
 
-  const limit = config.bodyLimitBytes;
-  app.use(
-    '*',
-    bodyLimit({
-      maxSize: limit,
-      onError: () => {
-        throw new HttpError(413, 'payload_too_large', `The request body is larger than ${limit} bytes`, {
-          limitBytes: limit,
+  app.use('*', async (c, next) => {
+    const started = performance.now();
+    let response: Response | undefined;
+    try {
+      if (cors) {
+        const preflight = await cors(c, async () => {
+          const early = await guard(c, next);
+          if (early) c.res = early;
         });
-      },
-    }),
-  );
+        if (preflight instanceof Response) response = preflight;
+      } else {
+        response = await guard(c, next);
+      }
+    } catch (error) {
+      response = renderError(c, error);
+    }
+    const method = knownMethods.has(c.req.method) ? c.req.method : 'OTHER';
+    metrics.observeRequest(
+      method,
+      routeOf(c),
+      (response ?? c.res).status,
+      (performance.now() - started) / 1000,
+    );
+    return response;
+  });
+
+  // The dashboard page is static and public (the token check lets its reads through); its API calls carry the token.
+  app.route('/ui', createUiRoutes());
 
   const clientKey = (c: Context): string => {
     if (config.trustProxy) {

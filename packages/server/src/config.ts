@@ -44,6 +44,8 @@ export interface ServerConfig {
   readonly bodyLimitBytes: number;
   /** `CHAT_RATE_LIMIT`: questions per minute per client; 0 disables. @default 30 */
   readonly chatRateLimitPerMinute: number;
+  /** `READ_CACHE_MS`: how long read answers are reused (dropped on every change); 0 turns it off. @default 1000 */
+  readonly readCacheMs: number;
   /** `TRUST_PROXY`: identify clients by `X-Forwarded-For`. @default false */
   readonly trustProxy: boolean;
   /** `WEBHOOK_URL`: also POST alerts as JSON to this URL. @default null */
@@ -235,6 +237,13 @@ const envSchema = z.object({
     unit: 'requests per minute',
   }),
   TRUST_PROXY: booleanVariable(false),
+  READ_CACHE_MS: numberVariable({
+    byDefault: 1000,
+    min: 0,
+    max: 60_000,
+    integer: true,
+    unit: 'milliseconds',
+  }),
   WEBHOOK_URL: urlVariable({ byDefault: null, allowCredentials: true }),
   SMTP_PORT: numberVariable({ byDefault: 587, min: 1, max: 65_535, integer: true }),
   SLACK_ENABLED: booleanVariable(false),
@@ -301,6 +310,7 @@ export function loadConfig(env: Env, options: { readonly cwd?: string } = {}): S
     bodyLimitBytes: values.BODY_LIMIT,
     chatRateLimitPerMinute: values.CHAT_RATE_LIMIT,
     trustProxy: values.TRUST_PROXY,
+    readCacheMs: values.READ_CACHE_MS,
     webhookUrl: values.WEBHOOK_URL,
     env,
   };

@@ -212,6 +212,7 @@ export async function createServerFromEnv(
       bodyLimitBytes: config.bodyLimitBytes,
       chatRateLimitPerMinute: config.chatRateLimitPerMinute,
       trustProxy: config.trustProxy,
+      readCacheMs: config.readCacheMs,
       publicUrl: config.publicUrl,
       prometheusUrl: redactUrl(config.prometheusUrl),
       monitorIntervalSeconds: config.monitor.enabled ? config.monitor.intervalSeconds : null,

@@ -60,6 +60,11 @@ export function createServerMetrics(options: ServerMetricsOptions = {}): ServerM
     labelNames: ['method', 'route', 'status'] as const,
     registers,
   });
+  /** Label children by method, status and route pattern, so a request does not hash its labels. */
+  const requestChildren = new Map<
+    string,
+    { duration: ReturnType<typeof httpDuration.labels>; count: ReturnType<typeof httpRequests.labels> }
+  >();
   const webSocketClients = new Gauge({
     name: `${prefix}websocket_clients`,
     help: 'Connected WebSocket clients.',
@@ -181,9 +186,15 @@ export function createServerMetrics(options: ServerMetricsOptions = {}): ServerM
     registry,
     contentType: registry.contentType,
     observeRequest(method, route, status, seconds) {
-      const labels = { method, route, status: String(status) };
-      httpDuration.observe(labels, seconds);
-      httpRequests.inc(labels);
+      const key = `${method} ${status} ${route}`;
+      let children = requestChildren.get(key);
+      if (!children) {
+        const labels = { method, route, status: String(status) };
+        children = { duration: httpDuration.labels(labels), count: httpRequests.labels(labels) };
+        requestChildren.set(key, children);
+      }
+      children.duration.observe(seconds);
+      children.count.inc();
     },
     setWebSocketClients(count) {
       webSocketClients.set(count);

@@ -127,6 +127,13 @@ export interface AppConfig {
   readonly monitorIntervalSeconds?: number | null;
   /** How long a Prometheus reachability check is reused on `GET /`, in ms. @default 5000 */
   readonly statusCacheMs?: number;
+  /**
+   * How long answers of read routes (`/anomalies`, `/stats`, ...) are reused, in ms; they are
+   * dropped at once after any write through the API and whenever `events` report a change.
+   * 0 turns the cache off.
+   * @default 1000
+   */
+  readonly readCacheMs?: number;
 }
 
 /** Everything {@link createApp} needs. Only `store` is required; missing parts answer 503. */
