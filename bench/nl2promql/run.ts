@@ -52,15 +52,21 @@ function runScript(args: readonly string[], echo = true): Promise<{ code: number
 
 async function prometheusUrl(): Promise<{ url: string; started: boolean }> {
   const status = await runScript(['--env-status'], false);
-  const running = /PROMETHEUS_URL=(\S+)/.exec(status.output)?.[1] ?? /prometheus[^\n]*?(http:\/\/127\.0\.0\.1:\d+)/i.exec(status.output)?.[1];
+  const running =
+    /PROMETHEUS_URL=(\S+)/.exec(status.output)?.[1] ??
+    /prometheus[^\n]*?(http:\/\/127\.0\.0\.1:\d+)/i.exec(status.output)?.[1];
   if (running && !/not running|dead|No environment/i.test(status.output)) {
-    const ready = await fetch(`${running}/-/ready`).then((response) => response.ok, () => false);
+    const ready = await fetch(`${running}/-/ready`).then(
+      (response) => response.ok,
+      () => false,
+    );
     if (ready) return { url: running, started: false };
   }
   process.stdout.write('starting the evaluation environment (about 80 s)...\n');
   const started = await runScript(['--start-env']);
   const url = /PROMETHEUS_URL=(\S+)/.exec(started.output)?.[1];
-  if (started.code !== 0 || !url) throw new Error(`could not start the evaluation environment:\n${started.output}`);
+  if (started.code !== 0 || !url)
+    throw new Error(`could not start the evaluation environment:\n${started.output}`);
   return { url, started: true };
 }
 
@@ -105,7 +111,7 @@ try {
       .join('\n');
     const section = [
       `Measured ${new Date().toISOString().slice(0, 10)} with \`pnpm eval:nl2promql --write\`: \`createAsk({ llm: null })\` (the offline translator, the`,
-      'same pipeline as `POST /api/chat`) answered every question of the developer set against the set\'s real Prometheus',
+      "same pipeline as `POST /api/chat`) answered every question of the developer set against the set's real Prometheus",
       '(node_exporter, a synthetic streaming exporter, Prometheus itself); `run.mjs --predictions` scored the queries by',
       'executing them next to the gold queries.',
       '',
