@@ -319,6 +319,21 @@ const pipeline = [
   }),
 ];
 
+/** A fixed amount of plain JavaScript work, to compare this machine's speed at the time of the run with yours. */
+function calibrate(): number {
+  const values = new Float64Array(1_000_000);
+  let sum = 0;
+  const started = performance.now();
+  for (let round = 0; round < 20; round++)
+    for (let index = 0; index < values.length; index++) {
+      values[index]! += index;
+      sum += values[index]!;
+    }
+  if (sum < 0) throw new Error('unreachable');
+  return performance.now() - started;
+}
+const calibrationMs = calibrate();
+
 const format = (value: number) => value.toFixed(3);
 const translationTarget = translationStats.p50 <= 1 ? 'met' : 'NOT met';
 const pipelineTarget = pipeline[0]!.p50 <= 2 ? 'met' : 'NOT met';
@@ -340,6 +355,7 @@ const table = [
   'Pipeline rows are whole `ask()` calls (catalog, intent, translation, validation with the PromQL parser, execution of',
   'an instant and a 240-point range query against a stub Prometheus, layout, answer, follow-ups checked by the',
   'translator, event); the stubs answer at once, so the figures are Promptheus overhead only.',
+  `Calibration: 20 million Float64Array additions took ${calibrationMs.toFixed(0)} ms during this run (run it on your machine to scale the figures).`,
   `Load average during the run: ${loadavg()
     .map((value) => value.toFixed(1))
     .join(

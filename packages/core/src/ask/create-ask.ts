@@ -528,6 +528,7 @@ export function defaultAskSteps(): AskStep[] {
             shape: context.shape,
             snapshot: context.snapshot,
             history: history.reverse(),
+            offline: context.translator === 'offline',
           });
         }
         await next();

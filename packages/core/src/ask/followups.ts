@@ -20,6 +20,12 @@ export interface FollowupInput {
   readonly history?: readonly string[];
   /** @default 3 */
   readonly limit?: number;
+  /**
+   * True when the offline translator produced `promql` for `question`: then "… compared with an
+   * hour ago" is answerable by construction and is not checked again.
+   * @default false
+   */
+  readonly offline?: boolean;
 }
 
 const housekeepingLabels = new Set(['le', 'quantile', 'job', 'instance', '__name__']);
@@ -71,6 +77,8 @@ export function suggestFollowups(input: FollowupInput): string[] {
   const main = shape?.metrics[0] ? snapshot.byName.get(shape.metrics[0]) : undefined;
   const candidates: string[] = [];
   const question = input.question.trim().replace(/[?.!]+$/, '');
+  let compared: string | null = null;
+  const relevantMetrics = retrieveMetrics(snapshot, question, { limit: 6 }).map((entry) => entry.metric);
 
   if (main && shape) {
     const phrase = metricPhrase(main);
@@ -85,16 +93,16 @@ export function suggestFollowups(input: FollowupInput): string[] {
       if (!shape.ranking && !healthLike)
         candidates.push(`Which ${spoken(first)} has the highest ${describeMeasure(main, phrase)}?`);
     }
-    if (!shape.info && !shape.threshold && question.length > 0 && !/\bago\b/i.test(question))
-      candidates.push(`${question} compared with an hour ago`);
-    for (const related of relatedMetrics(snapshot, main, question)) {
+    if (!shape.info && !shape.threshold && question.length > 0 && !/\bago\b/i.test(question)) {
+      compared = `${question} compared with an hour ago`;
+      candidates.push(compared);
+    }
+    for (const related of relatedMetrics(snapshot, main, relevantMetrics)) {
       candidates.push(`${describeMeasure(related, metricPhrase(related))}`);
     }
     if (labels[1]) candidates.push(`${describeMeasure(main, phrase)} by ${spoken(labels[1])}`);
   }
-  const relevant = retrieveMetrics(snapshot, question, { limit: 5 })
-    .map((entry) => entry.metric.name)
-    .filter((name) => name !== main?.name);
+  const relevant = relevantMetrics.map((metric) => metric.name).filter((name) => name !== main?.name);
   const others =
     relevant.length >= limit
       ? relevant
@@ -112,7 +120,8 @@ export function suggestFollowups(input: FollowupInput): string[] {
     const key = normalise(candidate);
     if (asked.has(key) || suggestions.some((existing) => normalise(existing) === key)) continue;
     // only suggest what can be answered, even without an LLM
-    if (translateOffline(candidate, snapshot).promql === null) continue;
+    const knownToWork = candidate === compared && input.offline === true;
+    if (!knownToWork && translateOffline(candidate, snapshot).promql === null) continue;
     suggestions.push(candidate[0]!.toUpperCase() + candidate.slice(1));
   }
   return suggestions;
@@ -147,7 +156,7 @@ function filteredLabels(promql: string | null): string[] {
 function relatedMetrics(
   snapshot: MetricCatalogSnapshot,
   main: CatalogMetric,
-  question: string,
+  relevant: readonly CatalogMetric[],
 ): CatalogMetric[] {
   const index = catalogIndex(snapshot);
   const stems = nameStemsOf(main.name);
@@ -165,8 +174,6 @@ function relatedMetrics(
       (a, b) => Number(b.type !== main.type) - Number(a.type !== main.type) || a.name.length - b.name.length,
     )
     .slice(0, 3);
-  const byRelevance = retrieveMetrics(snapshot, question, { limit: 4 })
-    .map((entry) => entry.metric)
-    .filter((metric) => metric.name !== main.name && !siblings.includes(metric));
+  const byRelevance = relevant.filter((metric) => metric.name !== main.name && !siblings.includes(metric));
   return [...siblings, ...byRelevance];
 }
