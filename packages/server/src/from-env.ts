@@ -54,21 +54,16 @@ export interface PromptheusServer {
   close(): Promise<void>;
 }
 
-/** The part of `@promptheus/storage-mongo` the server uses (loaded only when MONGO_URI is set). */
-interface MongoStoreModule {
-  createMongoStore(
-    connection: { readonly uri: string; readonly dbName: string },
-    options: { readonly maxDocs: number },
-  ): Store;
-}
-const mongoPackage = '@promptheus/storage-mongo';
-
 async function openStore(config: ServerConfig, logger: Logger): Promise<Store> {
   if (config.mongo) {
-    const { createMongoStore } = (await import(mongoPackage)) as MongoStoreModule;
+    const { createMongoStore } = await import('@promptheus/storage-mongo');
     logger.info('store: MongoDB', { uri: redactUrl(config.mongo.uri), db: config.mongo.dbName });
+    // Answer 503 within seconds when MongoDB is down, unless the URI chooses its own timeout.
+    const clientOptions = /serverSelectionTimeoutMS=/i.test(config.mongo.uri)
+      ? {}
+      : { serverSelectionTimeoutMS: 5000 };
     return createMongoStore(
-      { uri: config.mongo.uri, dbName: config.mongo.dbName },
+      { uri: config.mongo.uri, dbName: config.mongo.dbName, clientOptions },
       { maxDocs: config.maxDocs },
     );
   }
