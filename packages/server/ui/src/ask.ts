@@ -109,7 +109,15 @@ export function createAskPanel(options: AskPanelOptions): AskPanel {
     result.hidden = false;
     title.textContent = layout?.title ?? (response.promql ? 'Result' : 'No query for this question');
     const details = [
-      response.translator ? `query by ${response.translator === 'user' ? 'you' : response.translator}` : null,
+      response.translator && response.promql !== null
+        ? `query by ${
+            response.translator === 'user'
+              ? 'you'
+              : response.translator === 'offline'
+                ? 'the offline translator'
+                : response.translator
+          }`
+        : null,
       response.intent ? `intent: ${response.intent}` : null,
       response.usage && response.usage.totalTokens > 0 ? `${response.usage.totalTokens} tokens` : null,
     ].filter((part) => part !== null);
