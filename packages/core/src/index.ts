@@ -3,6 +3,7 @@
  * and the alert dispatcher.
  *
  * @packageDocumentation
+ * @module @promptheus/core
  */
 export * from './alerts/index.js';
 export * from './ask/index.js';

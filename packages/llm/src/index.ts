@@ -3,6 +3,7 @@
  * `createProviderFromEnv` for the one-line configuration.
  *
  * @packageDocumentation
+ * @module @promptheus/llm
  */
 export type { LlmFailureReason } from './errors.js';
 export { createProviderFromEnv, type ProviderFromEnvOptions } from './from-env.js';

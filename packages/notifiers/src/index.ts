@@ -4,6 +4,7 @@
  * in `@promptheus/core` groups, dedupes, retries and keeps the durable outbox.
  *
  * @packageDocumentation
+ * @module @promptheus/notifiers
  */
 export {
   createEmailNotifier,

@@ -3,6 +3,7 @@
  * `/metrics`, env configuration and the `promptheus` CLI.
  *
  * @packageDocumentation
+ * @module @promptheus/server
  */
 export { createApp, DEFAULT_APP_CONFIG } from './app.js';
 export { createAskService } from './ask-service.js';

@@ -2,6 +2,7 @@
  * SQLite store for Promptheus on better-sqlite3: the embedded default.
  *
  * @packageDocumentation
+ * @module @promptheus/storage-sqlite
  */
 export { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
 export {

@@ -3,6 +3,7 @@
  * a recording notifier and a real-Prometheus harness.
  *
  * @packageDocumentation
+ * @module @promptheus/core/testing
  */
 
 export { createMemoryStore } from '../store/memory-store.js';

@@ -3,6 +3,7 @@
  * `@promptheus/llm` (or the SDKs directly) without network access or API keys.
  *
  * @packageDocumentation
+ * @module @promptheus/llm/testing
  */
 export {
   type FakeGeminiReply,
