@@ -29,7 +29,13 @@ function formatNumber(value: number): string {
   const magnitude = Math.abs(value);
   if (magnitude !== 0 && (magnitude >= 1e15 || magnitude < 1e-4)) return value.toExponential(2);
   const digits = magnitude >= 100 ? 0 : magnitude >= 10 ? 1 : magnitude >= 1 ? 2 : 3;
-  return value.toLocaleString('en-US', { maximumFractionDigits: digits });
+  // toFixed, trailing zeros dropped, thousands separated (toLocaleString is slow)
+  const fixed = Math.abs(value).toFixed(digits);
+  const [whole = '0', fraction = ''] = fixed.split('.');
+  const trimmed = fraction.replace(/0+$/, '');
+  const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  const text = trimmed ? `${grouped}.${trimmed}` : grouped;
+  return value < 0 && text !== '0' ? `-${text}` : text;
 }
 
 function formatBytes(value: number): string {

@@ -322,12 +322,20 @@ export function retrieveMetrics(
   const words = typeof question === 'string' ? questionWords(question) : question;
   const content = contentWords(words, options.ignore);
   const count = snapshot.metrics.length;
-  const scores = new Float64Array(count);
-  const matched = new Uint32Array(count);
-  const wordBest = new Float64Array(count);
-  const wordNameStem = new Array<string | null>(count);
+  // scratch arrays are reused between calls (retrieval is synchronous) and cleared after use
+  let scratch = scratches.get(index);
+  if (!scratch) {
+    scratch = {
+      scores: new Float64Array(count),
+      matched: new Uint32Array(count),
+      wordBest: new Float64Array(count),
+      wordInName: new Uint8Array(count),
+      nameHits: new Uint8Array(count),
+    };
+    scratches.set(index, scratch);
+  }
+  const { scores, matched, wordBest, wordInName, nameHits } = scratch;
   const touched: number[] = [];
-  const nameHits = new Map<number, string[]>();
   const questionStems = new Set(content.map((word) => word.stem));
   const mentionsCapacity = [...questionStems].some(
     (word) => capacityStems.has(word) || synonymsOf(word).has('size'),
@@ -364,23 +372,19 @@ export function retrieveMetrics(
         const previous = wordBest[position]!;
         if (previous >= contribution) continue;
         if (previous === 0) {
-          if (!accepts(position)) continue;
+          if (accepted !== null && !accepts(position)) continue;
           wordTouched.push(position);
         }
         wordBest[position] = contribution;
-        wordNameStem[position] = (posting & 3) === 0 ? variant : null;
+        wordInName[position] = (posting & 3) === 0 ? 1 : 0;
       }
     }
     for (const position of wordTouched) {
       touch(position);
       scores[position]! += wordBest[position]!;
       matched[position]! |= 1 << bit;
-      const nameStem = wordNameStem[position];
-      if (nameStem) {
-        const hits = nameHits.get(position);
-        if (hits) hits.push(nameStem);
-        else nameHits.set(position, [nameStem]);
-      }
+      // each question word found in the name covers one word of the name
+      if (wordInName[position] === 1 && nameHits[position]! < 255) nameHits[position]! += 1;
       wordBest[position] = 0;
     }
   });
@@ -395,12 +399,12 @@ export function retrieveMetrics(
   const candidates: Array<{ position: number; score: number; coverage: number; length: number }> = [];
   const flags = index.flags;
   for (const position of touched) {
+    // the final score never exceeds the raw score: skip metrics that cannot enter the top
+    const raw = scores[position]!;
+    if (candidates.length === limit && raw < candidates[limit - 1]!.score) continue;
     const stems = index.nameStems[position]!;
-    const hits = nameHits.get(position);
-    let covered = 0;
-    for (const word of stems) if (questionStems.has(word) || hits?.includes(word)) covered++;
-    const nameCoverage = stems.length === 0 ? 0 : covered / stems.length;
-    let score = scores[position]! * (0.55 + 0.45 * nameCoverage);
+    const nameCoverage = stems.length === 0 ? 0 : Math.min(1, nameHits[position]! / stems.length);
+    let score = raw * (0.55 + 0.45 * nameCoverage);
     const flag = flags[position]!;
     if (!mentionsCapacity && flag & capacityFlag) score *= 0.75;
     if (flag & createdFlag) score *= 0.5;
@@ -422,9 +426,15 @@ export function retrieveMetrics(
     candidates.splice(at, 0, { position, score, coverage: nameCoverage, length });
   }
   const contentIndexes = content.slice(0, 31).map((word) => word.index);
-  return candidates.slice(0, limit).map((candidate) => {
+  const masks = candidates.map((candidate) => matched[candidate.position]!);
+  for (const position of touched) {
+    scores[position] = 0;
+    matched[position] = 0;
+    nameHits[position] = 0;
+  }
+  return candidates.slice(0, limit).map((candidate, rank) => {
     const words = new Set<number>();
-    const mask = matched[candidate.position]!;
+    const mask = masks[rank]!;
     contentIndexes.forEach((wordIndex, bit) => {
       if (mask & (1 << bit)) words.add(wordIndex);
     });
@@ -436,6 +446,17 @@ export function retrieveMetrics(
     };
   });
 }
+
+const scratches = new WeakMap<
+  CatalogIndex,
+  {
+    scores: Float64Array;
+    matched: Uint32Array;
+    wordBest: Float64Array;
+    wordInName: Uint8Array;
+    nameHits: Uint8Array;
+  }
+>();
 
 const countIntent = new Set(['iop', 'op', 'operation', 'rp', 'qp', 'request', 'call', 'event']);
 const bytesIntent = new Set([

@@ -5,6 +5,18 @@
 
 /** Splits a metric or label name into lowercase words: snake_case, camelCase, colons and digits. */
 export function splitName(name: string): string[] {
+  let cached = nameCache.get(name);
+  if (!cached) {
+    cached = computeSplitName(name);
+    if (nameCache.size > 50_000) nameCache.clear();
+    nameCache.set(name, cached);
+  }
+  return [...cached];
+}
+
+const nameCache = new Map<string, readonly string[]>();
+
+function computeSplitName(name: string): string[] {
   const words: string[] = [];
   for (const part of name.split(/[^A-Za-z0-9]+/)) {
     if (!part) continue;
