@@ -121,10 +121,28 @@ export function suggestFollowups(input: FollowupInput): string[] {
     if (asked.has(key) || suggestions.some((existing) => normalise(existing) === key)) continue;
     // only suggest what can be answered, even without an LLM
     const knownToWork = candidate === compared && input.offline === true;
-    if (!knownToWork && translateOffline(candidate, snapshot).promql === null) continue;
+    if (!knownToWork && !answerable(snapshot, candidate)) continue;
     suggestions.push(candidate[0]!.toUpperCase() + candidate.slice(1));
   }
   return suggestions;
+}
+
+const answerableCache = new WeakMap<MetricCatalogSnapshot, Map<string, boolean>>();
+
+/** Whether the offline translator answers a suggestion; remembered per catalog snapshot (suggestions recur). */
+function answerable(snapshot: MetricCatalogSnapshot, suggestion: string): boolean {
+  let cache = answerableCache.get(snapshot);
+  if (!cache) {
+    cache = new Map();
+    answerableCache.set(snapshot, cache);
+  }
+  let known = cache.get(suggestion);
+  if (known === undefined) {
+    known = translateOffline(suggestion, snapshot).promql !== null;
+    if (cache.size >= 2000) cache.clear();
+    cache.set(suggestion, known);
+  }
+  return known;
 }
 
 /** How to ask for a metric's natural measure: rates for counters, p95 for histograms. */
