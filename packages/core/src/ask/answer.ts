@@ -57,6 +57,13 @@ export function describeSeries(series: AskSeries, labels: readonly string[]): st
   return parts.length > 0 ? parts.join(', ') : 'the result';
 }
 
+/** Labels that name one series: its own labels without the metric name, and without job/instance when others exist. */
+function identifyingLabels(series: AskSeries): string[] {
+  const names = Object.keys(series.labels).filter((name) => name !== '__name__');
+  const specific = names.filter((name) => name !== 'job' && name !== 'instance');
+  return specific.length > 0 ? specific : names;
+}
+
 /** How a series moved over its range points: `up 12%`, `down 3%`, `steady`, or null without enough points. */
 export function trendOf(series: AskSeries): string | null {
   const points = series.values.filter(([, value]) => Number.isFinite(value));
@@ -122,7 +129,8 @@ export function summarizeData(
     return series.length === 1 ? `${facts}.` : `${series.length} entries; the first: ${facts}.`;
   }
   if (shape?.threshold) {
-    const names = series.slice(0, 5).map((entry) => describeSeries(entry, labels));
+    const naming = labels.length > 0 ? labels : identifyingLabels(series[0]!);
+    const names = series.slice(0, 5).map((entry) => describeSeries(entry, naming));
     const more = series.length > 5 ? ` and ${series.length - 5} more` : '';
     return `${series.length} series ${series.length === 1 ? 'matches' : 'match'} (${shape.threshold.operator} ${formatValue(shape.threshold.value, unit)}): ${names.join('; ')}${more}.`;
   }
@@ -132,10 +140,7 @@ export function summarizeData(
     const trend = trendOf(only);
     const trendText = trend ? `, ${trend} over ${rangeText(data)}` : '';
     if (shape?.ranking) {
-      const naming =
-        labels.length > 0
-          ? labels
-          : Object.keys(only.labels).filter((name) => !['__name__', 'job'].includes(name));
+      const naming = labels.length > 0 ? labels : identifyingLabels(only);
       const word = shape.ranking.direction === 'top' ? 'highest' : 'lowest';
       return `${describeSeries(only, naming)} is the ${word}, at ${formatValue(value, unit)}${trendText}.`;
     }
