@@ -40,6 +40,7 @@ export type PromptheusErrorCode =
   /** Anything else; a bug if you see it. */
   | 'internal';
 
+/** Options of the {@link PromptheusError} constructor. */
 export interface PromptheusErrorOptions {
   /** The underlying error, kept for debugging (never rendered into API responses). */
   cause?: unknown;
@@ -68,6 +69,7 @@ export class PromptheusError extends Error {
   readonly retryable: boolean;
   readonly details: Readonly<Record<string, unknown>> | undefined;
 
+  /** Creates an error with a code from {@link PromptheusErrorCode}, a message naming what to fix, and options. */
   constructor(code: PromptheusErrorCode, message: string, options: PromptheusErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'PromptheusError';

@@ -39,7 +39,9 @@ export interface EmailMessage {
  * fits, as does anything with a compatible `sendMail`.
  */
 export interface EmailTransport {
+  /** Sends one message; rejects with the SMTP server's reply when it refuses. */
   sendMail(message: EmailMessage): Promise<unknown>;
+  /** Closes pooled connections. */
   close?(): void;
 }
 
@@ -62,7 +64,12 @@ export interface SmtpOptions {
 /** Where recipients and the enabled flag come from: a function, or the store's email config. */
 export type EmailRecipientsSource =
   | (() => Promise<EmailConfig | null>)
-  | { readonly emailConfig: { get(): Promise<EmailConfig | null> } };
+  | {
+      readonly emailConfig: {
+        /** The saved configuration, or null when none was saved. */
+        get(): Promise<EmailConfig | null>;
+      };
+    };
 
 /** Options every email notifier takes, whatever it sends through. */
 export interface EmailNotifierCommonOptions {

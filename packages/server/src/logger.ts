@@ -7,9 +7,13 @@ export type LogFields = Readonly<Record<string, unknown>>;
 /** A minimal leveled logger. */
 export interface Logger {
   readonly level: LogLevel;
+  /** Writes a line at `debug` level (details for troubleshooting). */
   debug(message: string, fields?: LogFields): void;
+  /** Writes a line at `info` level (what the server does). */
   info(message: string, fields?: LogFields): void;
+  /** Writes a line at `warn` level (something to look at). */
   warn(message: string, fields?: LogFields): void;
+  /** Writes a line at `error` level (something failed). */
   error(message: string, fields?: LogFields): void;
 }
 

@@ -52,6 +52,7 @@ export interface AskResponse {
  * tests can pass any object with an `ask` method.
  */
 export interface AskService {
+  /** Answers one question. */
   ask(request: AskRequest): Promise<AskResponse>;
   /** Question suggestions for a partial prompt (grounded in the metric catalog). */
   suggest?(
@@ -62,6 +63,7 @@ export interface AskService {
 
 /** The monitor as the server uses it (start, stop, state for the status page). */
 export interface MonitorHandle {
+  /** Starts the loop: a tick now, then one every interval. */
   start(): void | Promise<void>;
   /** Stops the loop and waits for a running tick. */
   stop(): Promise<void>;
@@ -92,6 +94,7 @@ export interface TestDeliveryResult {
 
 /** The alert dispatcher as the server uses it. */
 export interface DispatcherHandle {
+  /** Starts the delivery worker. */
   start?(): void | Promise<void>;
   /** Stops the delivery worker. */
   stop?(): Promise<void>;

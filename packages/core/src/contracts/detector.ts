@@ -15,6 +15,7 @@ export interface DetectorFinding {
   readonly evidence: Evidence;
 }
 
+/** Options of `Detector.observe`. */
 export interface DetectorObserveOptions {
   /**
    * When given, the detector writes the anomaly score in [0, 1] of `samples[i]` into `scores[i]`,

@@ -1,11 +1,13 @@
 import type { z } from 'zod';
 import type { TokenUsage } from '../model/common.js';
 
+/** One earlier turn of a conversation. */
 export interface LlmMessage {
   readonly role: 'user' | 'assistant';
   readonly content: string;
 }
 
+/** A request for plain text from a model. */
 export interface GenerateTextRequest {
   /** System instructions. */
   readonly system?: string;
@@ -22,6 +24,7 @@ export interface GenerateTextRequest {
   readonly signal?: AbortSignal;
 }
 
+/** A request for JSON that must validate against a zod schema. */
 export interface GenerateObjectRequest<T> extends GenerateTextRequest {
   /** The output must validate against this schema; the provider uses the API's native JSON mode. */
   readonly schema: z.ZodType<T>;
@@ -29,6 +32,7 @@ export interface GenerateObjectRequest<T> extends GenerateTextRequest {
   readonly schemaName?: string;
 }
 
+/** The text a model produced, with token usage and timing. */
 export interface GenerateTextResult {
   readonly text: string;
   readonly usage: TokenUsage;
@@ -38,12 +42,14 @@ export interface GenerateTextResult {
   readonly latencyMs: number;
 }
 
+/** The validated object a model produced, with its raw text, token usage and timing. */
 export interface GenerateObjectResult<T> extends Omit<GenerateTextResult, 'text'> {
   readonly object: T;
   /** The raw text the model produced. */
   readonly text: string;
 }
 
+/** Texts to turn into embedding vectors. */
 export interface EmbedRequest {
   readonly texts: readonly string[];
   readonly timeoutMs?: number;
@@ -59,6 +65,7 @@ export interface LlmProvider {
   readonly name: string;
   /** Model name. */
   readonly model: string;
+  /** Generates text; fails with code `llm`, `timeout` or `aborted`. */
   generateText(request: GenerateTextRequest): Promise<GenerateTextResult>;
   /** Generates JSON validated against `request.schema`, with one repair round on invalid output. */
   generateObject<T>(request: GenerateObjectRequest<T>): Promise<GenerateObjectResult<T>>;

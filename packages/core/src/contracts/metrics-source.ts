@@ -27,6 +27,7 @@ export interface Collection {
   readonly targets: readonly TargetCollection[];
 }
 
+/** Options of `MetricsSource.collect`. */
 export interface CollectOptions {
   /** Aborts the collection; targets still running are reported as failed. */
   readonly signal?: AbortSignal;

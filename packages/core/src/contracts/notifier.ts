@@ -1,5 +1,6 @@
 import type { NotificationPayload } from '../model/notification.js';
 
+/** What the dispatcher passes to `Notifier.send` besides the notification. */
 export interface NotifierSendOptions {
   /** Aborted when the dispatcher gives up on this attempt (timeout or shutdown). */
   readonly signal?: AbortSignal;

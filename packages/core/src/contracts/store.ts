@@ -21,14 +21,17 @@ export interface PageOptions {
   readonly offset?: number;
 }
 
+/** Metric snapshots, one per monitor tick (`GET /prom-metrics`). */
 export interface SnapshotRepository {
   /** Fails with code `conflict` on a duplicate id. */
   insert(snapshot: MetricSnapshot): Promise<void>;
   /** Newest first by `timestamp`. */
   list(options?: PageOptions): Promise<MetricSnapshot[]>;
+  /** Number of stored snapshots. */
   count(): Promise<number>;
 }
 
+/** Filters of `AnomalyRepository.list` and `count`. */
 export interface AnomalyQuery extends PageOptions {
   readonly status?: AnomalyStatus;
   readonly severity?: Severity;
@@ -53,6 +56,7 @@ export type AnomalyPatch = Partial<
   >
 >;
 
+/** Anomalies: one record per problem, updated while it fires, resolved when it ends. */
 export interface AnomalyRepository {
   /**
    * Inserts new anomalies in one batch. Fails with code `conflict` on a duplicate id, or on a firing
@@ -64,14 +68,17 @@ export interface AnomalyRepository {
    * Fails with code `conflict` when it would make a second anomaly with the same fingerprint fire.
    */
   update(id: string, patch: AnomalyPatch): Promise<Anomaly | null>;
+  /** The anomaly with this id, or null. */
   get(id: string): Promise<Anomaly | null>;
   /** The firing anomaly with this fingerprint, if any (there is at most one). */
   findFiring(fingerprint: string): Promise<Anomaly | null>;
   /** Newest first by `startsAt`. */
   list(query?: AnomalyQuery): Promise<Anomaly[]>;
+  /** Number of anomalies matching the filters. */
   count(query?: Omit<AnomalyQuery, 'limit' | 'offset'>): Promise<number>;
 }
 
+/** Root-cause analyses of anomalies. */
 export interface RcaRepository {
   /** Fails with code `conflict` on a duplicate id. */
   insert(rca: Rca): Promise<void>;
@@ -81,11 +88,14 @@ export interface RcaRepository {
   findLatestByFingerprint(fingerprint: string, since?: number): Promise<Rca | null>;
   /** Newest first by `createdAt`. */
   list(options?: PageOptions): Promise<Rca[]>;
+  /** Number of stored analyses. */
   count(): Promise<number>;
 }
 
+/** Fields of a target that `TargetRepository.update` may change. */
 export type TargetPatch = Partial<Omit<Target, 'id' | 'createdAt'>>;
 
+/** Prometheus servers the monitor collects from, with their credentials. */
 export interface TargetRepository {
   /** Fails with code `conflict` when the id or the name is taken. */
   create(target: Target): Promise<void>;
@@ -93,20 +103,25 @@ export interface TargetRepository {
   update(id: string, patch: TargetPatch): Promise<Target | null>;
   /** True when it existed. */
   delete(id: string): Promise<boolean>;
+  /** The target with this id, or null. */
   get(id: string): Promise<Target | null>;
   /** Ordered by name. */
   list(options?: { readonly enabled?: boolean }): Promise<Target[]>;
 }
 
+/** The email configuration (recipients and the on/off switch), one document. */
 export interface EmailConfigRepository {
   /** The saved configuration, or null when none was saved yet. */
   get(): Promise<EmailConfig | null>;
+  /** Replaces the configuration. */
   set(config: EmailConfig): Promise<void>;
 }
 
+/** Ask conversations with their messages and token usage. */
 export interface ChatSessionRepository {
   /** Fails with code `conflict` on a duplicate id. */
   create(session: ChatSession): Promise<void>;
+  /** The session with this id, or null. */
   get(id: string): Promise<ChatSession | null>;
   /** Appends messages, adds `usage` to the session's total and sets `updatedAt`; null when the session does not exist. */
   append(
@@ -117,21 +132,27 @@ export interface ChatSessionRepository {
   ): Promise<ChatSession | null>;
   /** Newest first by `updatedAt`. */
   list(options?: PageOptions): Promise<ChatSession[]>;
+  /** Deletes a session; true when it existed. */
   delete(id: string): Promise<boolean>;
+  /** Number of stored sessions. */
   count(): Promise<number>;
 }
 
+/** Every question asked, with its PromQL, outcome and latency. */
 export interface PromptHistoryRepository {
   /** Fails with code `conflict` on a duplicate id. */
   insert(entry: PromptHistoryEntry): Promise<void>;
   /** Newest first by `createdAt`. */
   list(options?: PageOptions & { readonly sessionId?: string }): Promise<PromptHistoryEntry[]>;
+  /** Number of stored entries. */
   count(): Promise<number>;
 }
 
+/** Silences that mute notifications of matching anomalies. */
 export interface SilenceRepository {
   /** Fails with code `conflict` on a duplicate id. */
   create(silence: Silence): Promise<void>;
+  /** The silence with this id, or null. */
   get(id: string): Promise<Silence | null>;
   /** True when it existed. */
   delete(id: string): Promise<boolean>;
@@ -139,6 +160,7 @@ export interface SilenceRepository {
   list(options?: { readonly activeAt?: number }): Promise<Silence[]>;
 }
 
+/** Options of `OutboxRepository.claim`. */
 export interface OutboxClaimOptions {
   /** Current time in ms. */
   readonly now: number;
@@ -181,12 +203,15 @@ export interface OutboxRepository {
   ): Promise<void>;
   /** Gives up on a notification: `failed` with the reason. */
   fail(id: string, options: { readonly error: string; readonly at: number }): Promise<void>;
+  /** The notification with this id, or null. */
   get(id: string): Promise<Notification | null>;
   /** Newest first by `createdAt`. */
   list(options?: PageOptions & { readonly status?: NotificationStatus }): Promise<Notification[]>;
+  /** Number of notifications, optionally in one status. */
   count(options?: { readonly status?: NotificationStatus }): Promise<number>;
 }
 
+/** Options every store factory takes. */
 export interface StoreOptions {
   /**
    * Retention: the most records kept per collection (snapshots, anomalies, rca, chat sessions,

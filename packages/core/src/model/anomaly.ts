@@ -1,11 +1,14 @@
 import { z } from 'zod';
 import { labelsSchema, severitySchema, timestampSchema } from './common.js';
 
+/** Whether an anomaly is still happening (`firing`) or over (`resolved`). */
 export const anomalyStatusSchema = z.enum(['firing', 'resolved']);
+/** `firing` or `resolved`. */
 export type AnomalyStatus = z.infer<typeof anomalyStatusSchema>;
 
 /** Numbers and short strings a detector reports as the evidence for a finding. */
 export const evidenceSchema = z.record(z.string(), z.union([z.number(), z.string(), z.boolean(), z.null()]));
+/** Numbers and short strings behind a detector's verdict (threshold, mean, z, ...). */
 export type Evidence = z.infer<typeof evidenceSchema>;
 
 /**
@@ -38,4 +41,5 @@ export const anomalySchema = z.object({
   /** When a person acknowledged it (notifications are muted until it resolves); null otherwise. */
   acknowledgedAt: timestampSchema.nullable().default(null),
 });
+/** One detector flagging one series; see {@link anomalySchema}. */
 export type Anomaly = z.infer<typeof anomalySchema>;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { timestampSchema, tokenUsageSchema } from './common.js';
 
+/** One message of a chat session: who said it, what, and when. */
 export const chatMessageSchema = z.object({
   role: z.enum(['user', 'assistant']),
   content: z.string(),
@@ -9,6 +10,7 @@ export const chatMessageSchema = z.object({
   usage: tokenUsageSchema.nullable().default(null),
   timestamp: timestampSchema,
 });
+/** One message of a chat session; see {@link chatMessageSchema}. */
 export type ChatMessage = z.infer<typeof chatMessageSchema>;
 
 /** A conversation with the Ask pipeline. */
@@ -20,4 +22,5 @@ export const chatSessionSchema = z.object({
   createdAt: timestampSchema,
   updatedAt: timestampSchema,
 });
+/** An Ask conversation; see {@link chatSessionSchema}. */
 export type ChatSession = z.infer<typeof chatSessionSchema>;

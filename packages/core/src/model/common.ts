@@ -5,10 +5,12 @@ export const timestampSchema = z.number().int().nonnegative();
 
 /** Label set of a series, without `__name__`. */
 export const labelsSchema = z.record(z.string(), z.string());
+/** Label names and values of a series. */
 export type Labels = Readonly<Record<string, string>>;
 
 /** How bad an anomaly is, from least to most urgent. */
 export const severitySchema = z.enum(['low', 'medium', 'high', 'critical']);
+/** `low`, `medium`, `high` or `critical`. */
 export type Severity = z.infer<typeof severitySchema>;
 
 /** Severities ordered from least to most urgent, for comparisons. */
@@ -25,6 +27,7 @@ export const tokenUsageSchema = z.object({
   completionTokens: z.number().int().nonnegative(),
   totalTokens: z.number().int().nonnegative(),
 });
+/** Tokens an LLM call used; see {@link tokenUsageSchema}. */
 export type TokenUsage = z.infer<typeof tokenUsageSchema>;
 
 /** Usage of zero tokens, the neutral element of {@link addUsage}. */

@@ -7,4 +7,5 @@ export const emailConfigSchema = z.object({
   recipients: z.array(z.email().max(254)).max(100),
   updatedAt: timestampSchema,
 });
+/** Email recipients and the on/off switch; see {@link emailConfigSchema}. */
 export type EmailConfig = z.infer<typeof emailConfigSchema>;

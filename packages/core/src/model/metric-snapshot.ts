@@ -7,6 +7,7 @@ export const snapshotMetricSchema = z.object({
   labels: labelsSchema,
   value: z.number().nullable(),
 });
+/** One series in a snapshot; see {@link snapshotMetricSchema}. */
 export type SnapshotMetric = z.infer<typeof snapshotMetricSchema>;
 
 /**
@@ -25,4 +26,5 @@ export const metricSnapshotSchema = z.object({
   /** Collection errors, one line per failing target. */
   errors: z.array(z.string()),
 });
+/** What one monitor tick collected, sampled; see {@link metricSnapshotSchema}. */
 export type MetricSnapshot = z.infer<typeof metricSnapshotSchema>;

@@ -3,7 +3,9 @@ import { anomalySchema } from './anomaly.js';
 import { severitySchema, timestampSchema } from './common.js';
 import { rcaSchema } from './rca.js';
 
+/** What a notification is about: an anomaly that fired, one that resolved, or a test message. */
 export const notificationKindSchema = z.enum(['firing', 'resolved', 'test']);
+/** `firing`, `resolved` or `test`. */
 export type NotificationKind = z.infer<typeof notificationKindSchema>;
 
 /** What a notifier renders: one message about one or more anomalies of the same group. */
@@ -18,9 +20,12 @@ export const notificationPayloadSchema = z.object({
   url: z.string().nullable().default(null),
   createdAt: timestampSchema,
 });
+/** What a notifier renders; see {@link notificationPayloadSchema}. */
 export type NotificationPayload = z.infer<typeof notificationPayloadSchema>;
 
+/** Delivery state of an outbox notification: `pending` → `in_flight` → `delivered` or `failed`. */
 export const notificationStatusSchema = z.enum(['pending', 'in_flight', 'delivered', 'failed']);
+/** `pending`, `in_flight`, `delivered` or `failed`. */
 export type NotificationStatus = z.infer<typeof notificationStatusSchema>;
 
 /** A notification in the durable outbox: one payload for one channel (notifier), with its delivery state. */
@@ -44,4 +49,5 @@ export const notificationSchema = z.object({
   updatedAt: timestampSchema,
   deliveredAt: timestampSchema.nullable(),
 });
+/** A notification in the durable outbox; see {@link notificationSchema}. */
 export type Notification = z.infer<typeof notificationSchema>;

@@ -18,4 +18,5 @@ export const promptHistoryEntrySchema = z.object({
   sessionId: z.string().nullable().default(null),
   createdAt: timestampSchema,
 });
+/** One question asked; see {@link promptHistoryEntrySchema}. */
 export type PromptHistoryEntry = z.infer<typeof promptHistoryEntrySchema>;

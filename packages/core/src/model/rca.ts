@@ -12,9 +12,12 @@ export const rcaContentSchema = z.object({
   /** What to do about it. */
   fix: z.string().min(1),
 });
+/** Summary, plain-language explanation, cause and fix; see {@link rcaContentSchema}. */
 export type RcaContent = z.infer<typeof rcaContentSchema>;
 
+/** Who wrote a root-cause analysis: a model (`llm`) or the deterministic fallback. */
 export const rcaSourceSchema = z.enum(['llm', 'fallback']);
+/** `llm` or `fallback`. */
 export type RcaSource = z.infer<typeof rcaSourceSchema>;
 
 /** A stored root-cause analysis of one anomaly. */
@@ -32,4 +35,5 @@ export const rcaSchema = rcaContentSchema.extend({
   fallbackReason: z.string().nullable().default(null),
   createdAt: timestampSchema,
 });
+/** A stored root-cause analysis; see {@link rcaSchema}. */
 export type Rca = z.infer<typeof rcaSchema>;

@@ -13,6 +13,7 @@ export const matcherSchema = z.object({
   /** `false` negates the matcher (`!=`, `!~`). @default true */
   isEqual: z.boolean().default(true),
 });
+/** One condition of a silence; see {@link matcherSchema}. */
 export type Matcher = z.infer<typeof matcherSchema>;
 
 /** Mutes notifications of anomalies that match every matcher, until `endsAt`. */
@@ -25,4 +26,5 @@ export const silenceSchema = z.object({
   comment: z.string().max(1024).default(''),
   createdAt: timestampSchema,
 });
+/** Mutes notifications of matching anomalies; see {@link silenceSchema}. */
 export type Silence = z.infer<typeof silenceSchema>;

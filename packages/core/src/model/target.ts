@@ -6,6 +6,7 @@ export const targetAuthSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('bearer'), token: z.string().min(1) }),
   z.object({ type: z.literal('basic'), username: z.string().min(1), password: z.string() }),
 ]);
+/** Bearer or basic credentials of a target; see {@link targetAuthSchema}. */
 export type TargetAuth = z.infer<typeof targetAuthSchema>;
 
 /** An http(s) URL without credentials in it (credentials go in `auth`). */
@@ -43,6 +44,7 @@ export const targetSchema = z.object({
   createdAt: timestampSchema,
   updatedAt: timestampSchema,
 });
+/** A Prometheus server the monitor collects from; see {@link targetSchema}. */
 export type Target = z.infer<typeof targetSchema>;
 
 /** Returns the target with secrets replaced by a marker, for API responses and logs. */

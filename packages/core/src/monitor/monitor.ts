@@ -25,7 +25,9 @@ export interface MonitorAlert {
  * alert when `notifyMany` is absent.
  */
 export interface MonitorDispatcher {
+  /** Notifies about one fired or resolved anomaly. */
   notify(anomaly: Anomaly, rca: Rca | null, kind: 'firing' | 'resolved'): Promise<unknown>;
+  /** Notifies about all alerts of one tick at once, so they can be grouped. */
   notifyMany?(alerts: readonly MonitorAlert[]): Promise<unknown>;
 }
 
@@ -103,6 +105,7 @@ export interface Monitor {
   stop(): Promise<void>;
   /** Runs one tick now; a call while a tick runs shares that tick. Never rejects. */
   tick(): Promise<TickSummary>;
+  /** Running state, tick count, the last tick's summary and every target's health. */
   state(): MonitorState;
 }
 

@@ -19,6 +19,7 @@ const EVIDENCE_KEYS = {
   forSeconds: ['for', 'forSeconds', 'heldForSeconds'],
 } as const;
 
+/** Options of {@link buildFallbackRca}. */
 export interface FallbackRcaOptions {
   /** Current time in ms, to say for how long the anomaly has been firing. @default Date.now() */
   readonly now?: number;

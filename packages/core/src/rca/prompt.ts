@@ -24,6 +24,7 @@ export interface RcaPrompt {
 
 /** Marks where the untrusted monitoring data starts and ends in the user prompt. */
 export const DATA_OPEN = '<data>';
+/** Closes the untrusted monitoring data opened by {@link DATA_OPEN}. */
 export const DATA_CLOSE = '</data>';
 
 /**

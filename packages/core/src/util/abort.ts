@@ -9,7 +9,12 @@ export function deadline(
   what: string,
   timeoutMs: number | undefined,
   signal?: AbortSignal,
-): { signal: AbortSignal; dispose: () => void } {
+): {
+  /** Aborts at the deadline or when `signal` aborts. */
+  signal: AbortSignal;
+  /** Clears the timer and the listener on `signal`. */
+  dispose: () => void;
+} {
   const controller = new AbortController();
   let timer: ReturnType<typeof setTimeout> | undefined;
   const onAbort = () =>

@@ -5,14 +5,17 @@ export type Listener<Payload> = (payload: Payload) => void;
 export interface Emitter<Events extends object> {
   /** Subscribes; returns a function that unsubscribes. */
   on<Name extends keyof Events>(name: Name, listener: Listener<Events[Name]>): () => void;
+  /** Unsubscribes a listener added with `on`. */
   off<Name extends keyof Events>(name: Name, listener: Listener<Events[Name]>): void;
   /** Subscribes to every event; returns a function that unsubscribes. */
   onAny(listener: <Name extends keyof Events>(name: Name, payload: Events[Name]) => void): () => void;
+  /** Calls every listener of the event (and every `onAny` listener) with the payload. */
   emit<Name extends keyof Events>(name: Name, payload: Events[Name]): void;
   /** Number of listeners of an event (including `onAny` listeners). */
   listenerCount(name: keyof Events): number;
 }
 
+/** Options of {@link createEmitter}. */
 export interface CreateEmitterOptions {
   /** Called when a listener throws. @default writes the error to stderr */
   readonly onListenerError?: (error: unknown, name: PropertyKey) => void;

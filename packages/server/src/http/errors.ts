@@ -22,6 +22,7 @@ export class HttpError extends Error {
   readonly code: ApiErrorCode;
   readonly details: Readonly<Record<string, unknown>> | undefined;
 
+  /** Creates an error answered with HTTP `status` and the JSON error body `{ error: { code, message, details } }`. */
   constructor(
     status: number,
     code: ApiErrorCode,
