@@ -1,10 +1,11 @@
 /**
  * A server under load for bench/server/run.ts: `hello` is a bare Hono hello-world on
- * @hono/node-server; `promptheus` is the reference app on a seeded SQLite store, served the way
+ * @hono/node-server; `hello-json <file>` is the same bare app answering the bytes of a file as
+ * JSON (to tell the cost of the payload from the cost of the server); `promptheus` is the reference app on a seeded SQLite store, served the way
  * `promptheus serve` serves it (metrics, WebSocket hub, default limits; READ_CACHE_MS=0 turns the
  * read cache off). Prints `READY <url> <pid> [anomaly id]`.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,11 +33,15 @@ const requireFromServer = createRequire(new URL('../../packages/server/package.j
 
 const mode = process.argv[2];
 
-if (mode === 'hello') {
+if (mode === 'hello' || mode === 'hello-json') {
   const { Hono } = requireFromServer('hono') as HonoModule;
   const { serve: serveNode } = requireFromServer('@hono/node-server') as NodeServerModule;
   const app = new Hono();
-  app.get('/', (c) => c.text('Hello Hono!'));
+  if (mode === 'hello') app.get('/', (c) => c.text('Hello Hono!'));
+  else {
+    const text = readFileSync(process.argv[3] ?? '', 'utf8');
+    app.get('/', () => new Response(text, { headers: { 'Content-Type': 'application/json' } }));
+  }
   const server = serveNode({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) => {
     process.stdout.write(`READY http://127.0.0.1:${info.port} ${process.pid}\n`);
   });
@@ -111,6 +116,6 @@ if (mode === 'hello') {
     process.exit(0);
   });
 } else {
-  process.stderr.write('usage: target.ts hello|promptheus\n');
+  process.stderr.write('usage: target.ts hello | hello-json <file> | promptheus\n');
   process.exit(2);
 }

@@ -45,11 +45,12 @@ const publicPaths = new Set(['/', '/healthz', '/metrics', '/openapi.json']);
 const knownMethods = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 const bodylessMethods = new Set(['GET', 'HEAD', 'OPTIONS']);
 
+/** The route pattern that answered (`/anomalies/:id`, `/ui/*`), for metrics; never the raw path. */
 function routeOf(context: Context): string {
   const routes = matchedRoutes(context);
   for (let index = routes.length - 1; index >= 0; index--) {
     const route = routes[index]!;
-    if (route.method !== 'ALL') return route.path;
+    if (route.method !== 'ALL' || (route.path !== '*' && route.path !== '/*')) return route.path;
   }
   return 'unmatched';
 }
@@ -214,7 +215,16 @@ export function createApp(dependencies: AppDependencies): Hono {
   });
 
   // The dashboard page is static and public (the token check lets its reads through); its API calls carry the token.
-  app.route('/ui', createUiRoutes());
+  // Mounted (not merged into this router) so its pattern routes keep the app on Hono's fast RegExpRouter;
+  // `/ui` (redirect) and `/ui/` (the page) stay distinct for the dashboard's own routes.
+  app.mount('/ui', createUiRoutes().fetch, {
+    replaceRequest: (request) => {
+      const url = new URL(request.url);
+      const rest = url.pathname.slice('/ui'.length);
+      url.pathname = rest === '' ? '/' : rest === '/' ? '/index.html' : rest;
+      return new Request(url, request);
+    },
+  });
 
   const clientKey = (c: Context): string => {
     if (config.trustProxy) {

@@ -1,5 +1,5 @@
 import type { Emitter, PromptheusEvents } from '@promptheus/core';
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, type Metric, Registry } from 'prom-client';
 
 /** Options of {@link createServerMetrics}. */
 export interface ServerMetricsOptions {
@@ -27,6 +27,39 @@ export interface ServerMetrics {
   dispose(): void;
 }
 
+/** Per method, route and status: request count, total seconds and a count per duration bucket. */
+interface RequestSeries {
+  readonly labels: Readonly<Record<'method' | 'route' | 'status', string>>;
+  count: number;
+  sum: number;
+  readonly buckets: Float64Array;
+}
+
+/** One sample of a metric as prom-client renders it. */
+interface MetricValue {
+  readonly labels: Readonly<Record<string, string | number>>;
+  readonly value: number;
+  readonly metricName?: string;
+}
+
+/** A metric whose samples are computed when Prometheus scrapes, in the shape prom-client's registry renders. */
+function scrapeTimeMetric(
+  name: string,
+  help: string,
+  type: 'counter' | 'histogram',
+  values: () => MetricValue[],
+): Metric {
+  const metric = {
+    name,
+    help,
+    type,
+    aggregator: 'sum',
+    get: async () => ({ name, help, type, aggregator: 'sum', values: values() }),
+    reset: () => {},
+  };
+  return metric as unknown as Metric;
+}
+
 const secondsBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
 /**
@@ -47,24 +80,42 @@ export function createServerMetrics(options: ServerMetricsOptions = {}): ServerM
   const registers = [registry];
   if (options.collectDefaultMetrics ?? true) collectDefaultMetrics({ register: registry });
 
-  const httpDuration = new Histogram({
-    name: `${prefix}http_request_duration_seconds`,
-    help: 'Duration of HTTP requests by method, route and status.',
-    labelNames: ['method', 'route', 'status'] as const,
-    buckets: secondsBuckets,
-    registers,
-  });
-  const httpRequests = new Counter({
-    name: `${prefix}http_requests_total`,
-    help: 'HTTP requests by method, route and status.',
-    labelNames: ['method', 'route', 'status'] as const,
-    registers,
-  });
-  /** Label children by method, status and route pattern, so a request does not hash its labels. */
-  const requestChildren = new Map<
-    string,
-    { duration: ReturnType<typeof httpDuration.labels>; count: ReturnType<typeof httpRequests.labels> }
-  >();
+  // HTTP request metrics are kept in plain counters and rendered at scrape time: prom-client's
+  // observe() validates and hashes labels on every call, which costs more than the request itself.
+  const requestSeries = new Map<string, RequestSeries>();
+  const durationName = `${prefix}http_request_duration_seconds`;
+  const durationHelp = 'Duration of HTTP requests by method, route and status.';
+  const countName = `${prefix}http_requests_total`;
+  const countHelp = 'HTTP requests by method, route and status.';
+  registry.registerMetric(
+    scrapeTimeMetric(durationName, durationHelp, 'histogram', () => {
+      const values: MetricValue[] = [];
+      for (const series of requestSeries.values()) {
+        let cumulative = 0;
+        secondsBuckets.forEach((bound, index) => {
+          cumulative += series.buckets[index]!;
+          values.push({
+            labels: { ...series.labels, le: bound },
+            value: cumulative,
+            metricName: `${durationName}_bucket`,
+          });
+        });
+        values.push({
+          labels: { ...series.labels, le: '+Inf' },
+          value: series.count,
+          metricName: `${durationName}_bucket`,
+        });
+        values.push({ labels: series.labels, value: series.sum, metricName: `${durationName}_sum` });
+        values.push({ labels: series.labels, value: series.count, metricName: `${durationName}_count` });
+      }
+      return values;
+    }),
+  );
+  registry.registerMetric(
+    scrapeTimeMetric(countName, countHelp, 'counter', () =>
+      [...requestSeries.values()].map((series) => ({ labels: series.labels, value: series.count })),
+    ),
+  );
   const webSocketClients = new Gauge({
     name: `${prefix}websocket_clients`,
     help: 'Connected WebSocket clients.',
@@ -187,14 +238,24 @@ export function createServerMetrics(options: ServerMetricsOptions = {}): ServerM
     contentType: registry.contentType,
     observeRequest(method, route, status, seconds) {
       const key = `${method} ${status} ${route}`;
-      let children = requestChildren.get(key);
-      if (!children) {
-        const labels = { method, route, status: String(status) };
-        children = { duration: httpDuration.labels(labels), count: httpRequests.labels(labels) };
-        requestChildren.set(key, children);
+      let series = requestSeries.get(key);
+      if (!series) {
+        series = {
+          labels: { method, route, status: String(status) },
+          count: 0,
+          sum: 0,
+          buckets: new Float64Array(secondsBuckets.length),
+        };
+        requestSeries.set(key, series);
       }
-      children.duration.observe(seconds);
-      children.count.inc();
+      series.count += 1;
+      series.sum += seconds;
+      for (let index = 0; index < secondsBuckets.length; index++) {
+        if (seconds <= secondsBuckets[index]!) {
+          series.buckets[index]! += 1;
+          break;
+        }
+      }
     },
     setWebSocketClients(count) {
       webSocketClients.set(count);
