@@ -6,7 +6,7 @@
  * the machine hits both sides alike. Besides requests per second, the server's own CPU time per
  * request is read from /proc, which depends much less on what else the machine is doing.
  *
- *   pnpm bench:server [--duration 3] [--rounds 3] [--connections 32] [--load wrk|node] [--only <regex>] [--no-write]
+ *   pnpm bench:server [--duration 2] [--rounds 7] [--connections 32] [--load wrk|node] [--only <regex>] [--no-write]
  *
  * Writes the table under "## Server: REST throughput" in bench/RESULTS.md (unless --no-write).
  */
@@ -24,8 +24,8 @@ function argument(name: string): string | undefined {
   const index = process.argv.indexOf(`--${name}`);
   return index >= 0 ? process.argv[index + 1] : undefined;
 }
-const durationSeconds = Number(argument('duration') ?? 3);
-const rounds = Number(argument('rounds') ?? 3);
+const durationSeconds = Number(argument('duration') ?? 2);
+const rounds = Number(argument('rounds') ?? 7);
 const connections = Number(argument('connections') ?? 32);
 const write = !process.argv.includes('--no-write');
 
@@ -286,7 +286,8 @@ async function main(): Promise<void> {
     'is the server process\'s own CPU time (from /proc) divided by the requests it answered, and "hello CPU ÷ this" the',
     'same ratio computed from it, which other work on the machine disturbs much less than requests per second.',
     'The second baseline is the same bare app answering the bytes of `/anomalies` (the size of the answer alone costs that',
-    'much); the "read cache off" rows (READ_CACHE_MS=0) show the cost of a store query on every request.',
+    'much); the "read cache off" rows (READ_CACHE_MS=0) show the cost of a store query on every request, most of it',
+    'the store reading and validating each row (20 anomalies or RCA per page).',
     '',
     ...table,
     '',
