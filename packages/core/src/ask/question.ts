@@ -24,6 +24,9 @@ const numberWords: Readonly<Record<string, number>> = {
   sixty: 60,
 };
 
+/** A time unit right after a glued slash, ending the word (`/s`, `/sec`, `/min`, `/hour`). */
+const perUnitAfterSlash = /^(s|sec|secs|second|m|min|mins|minute|h|hr|hour|d|day)\b(?![/.-]\w)/;
+
 const slashFollowers = new Set(['in', 'on', 'at', 'for', 'of', 'with', 'and', 'or', 'is', 'right', 'now']);
 
 /**
@@ -56,6 +59,8 @@ export function tokenize(question: string): Token[] {
         if (value === '/' && (following === '' || slashFollowers.has(following))) push(value, 'word');
         else push(value, 'symbol');
       } else if (value === '/' && /\s/.test(before) && /[a-z]/.test(after)) continue;
+      else if (value === '/' && /[a-z0-9]/.test(before) && perUnitAfterSlash.test(text.slice(start + 1)))
+        push(value, 'symbol'); // "req/s", "MB/s", "messages/sec": a rate unit
       else if (/[a-z0-9]/.test(before) && /[a-z0-9]/.test(after)) continue;
       else if (value === '/' && /[a-z0-9]/.test(before) && /\s/.test(after)) push(value, 'symbol');
     } else if (/^[(),:;?!]$/.test(value)) push(value, 'punct');

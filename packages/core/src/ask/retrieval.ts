@@ -1,5 +1,6 @@
 import type { CatalogMetric, MetricCatalogSnapshot } from './catalog.js';
 import {
+  correctSpelling,
   editDistance,
   questionWords,
   splitName,
@@ -247,6 +248,13 @@ export function expandStem(index: CatalogIndex, stemmed: string): Array<readonly
   const variants: Array<readonly [string, number]> = [];
   if (index.postings.has(stemmed)) variants.push([stemmed, 1]);
   for (const synonym of synonymsOf(stemmed)) if (index.postings.has(synonym)) variants.push([synonym, 0.7]);
+  // a misspelt operator word ("latncy") still reaches the words it stands for
+  const corrected = index.postings.has(stemmed) ? null : correctSpelling(stemmed);
+  if (corrected) {
+    if (index.postings.has(corrected)) variants.push([corrected, 0.6]);
+    for (const synonym of synonymsOf(corrected))
+      if (index.postings.has(synonym)) variants.push([synonym, 0.5]);
+  }
   if (stemmed.length >= 5) {
     for (const candidate of index.vocabulary.get(stemmed.slice(0, 3)) ?? []) {
       if (candidate === stemmed || candidate.length < 5) continue;
@@ -544,8 +552,11 @@ export interface ValueMention {
   readonly metrics: ReadonlySet<number>;
   readonly label: string;
   readonly value: string;
-  /** The matcher operator: `=` for a value, `=~` for a class such as `5xx`. */
-  readonly operator: '=' | '=~';
+  /**
+   * The matcher operator: `=` for a value, `=~` for a class such as `5xx`, `!=` and `!~` for
+   * their negations ("not 200", "non-2xx").
+   */
+  readonly operator: '=' | '=~' | '!=' | '!~';
   /** Indexes of the question words that name the value. */
   readonly words: readonly number[];
   /** 1 for the whole value, less for a partial or approximate mention. */
@@ -607,22 +618,46 @@ export function findValueMentions(index: CatalogIndex, words: readonly Word[]): 
     }
   }
   // status classes: "5xx", "4xx errors"; "errors" on a metric with HTTP status codes are the 5xx responses
-  for (const word of words) {
+  words.forEach((word, position) => {
     const match = /^([1-5])xx$/.exec(word.text);
     const errorWord = !match && (word.stem === 'error' || word.stem === 'fail');
-    if (!match && !errorWord) continue;
+    if (!match && !errorWord) return;
     if (errorWord && mentions.some((mention) => mention.words.includes(word.index) && mention.strength === 1))
-      continue;
+      return;
+    const negated = match !== null && negatedAt(words, position);
     for (const group of index.statusLabels)
       mentions.push({
         metrics: group.metrics,
         label: group.label,
         value: `${match ? match[1] : '5'}..`,
-        operator: '=~',
+        operator: negated ? '!~' : '=~',
         words: [word.index],
         strength: match ? 1 : 0.9,
       });
-  }
+  });
+  // status codes named as numbers: "returned 404", "status 200", "non-200", "not 200"
+  words.forEach((word, position) => {
+    if (!/^[1-5]\d\d$/.test(word.text)) return;
+    const before = words[position - 1]?.text ?? '';
+    const after = words[position + 1]?.text ?? '';
+    const negated = negatedAt(words, position);
+    if (!negated && !statusCueBefore.has(before) && !statusCueAfter.has(after)) return;
+    for (const group of index.statusLabels) {
+      const metrics = new Set<number>();
+      for (const metric of group.metrics)
+        if (index.snapshot.metrics[metric]?.labels.get(group.label)?.values.includes(word.text))
+          metrics.add(metric);
+      if (metrics.size === 0) continue;
+      mentions.push({
+        metrics,
+        label: group.label,
+        value: word.text,
+        operator: negated ? '!=' : '=',
+        words: [word.index],
+        strength: 1,
+      });
+    }
+  });
   // "root filesystem" / "root partition" / "on /" → mountpoint "/"
   for (const word of words) {
     if (word.text !== 'root' && word.text !== '/') continue;
@@ -638,6 +673,62 @@ export function findValueMentions(index: CatalogIndex, words: readonly Word[]): 
         });
   }
   return mentions;
+}
+
+const statusCueBefore = new Set([
+  'status',
+  'code',
+  'http',
+  'return',
+  'returns',
+  'returned',
+  'returning',
+  'with',
+  'got',
+]);
+const statusCueAfter = new Set([
+  'status',
+  'code',
+  'codes',
+  'response',
+  'responses',
+  'error',
+  'errors',
+  'reply',
+  'replies',
+]);
+const negators = new Set(['not', 'non', 'except', 'excluding', 'without', 'other']);
+/** Words that may stand between a negation and the status it negates ("do not return 200"). */
+const negationFillers = new Set([
+  'return',
+  'returns',
+  'returned',
+  'returning',
+  'get',
+  'gets',
+  'give',
+  'status',
+  'code',
+  'http',
+  'a',
+  'an',
+  'with',
+  'than',
+  'do',
+  'does',
+  'did',
+  'end',
+  'in',
+]);
+
+/** True when the word at `position` is negated ("not 200", "non-2xx", "other than 200"). */
+function negatedAt(words: readonly Word[], position: number): boolean {
+  for (let back = position - 1; back >= Math.max(0, position - 4); back--) {
+    const text = words[back]!.text;
+    if (negators.has(text)) return text !== 'other' || words[back + 1]?.text === 'than';
+    if (!negationFillers.has(text)) return false;
+  }
+  return false;
 }
 
 /** Label names of `metric` that a phrase names, best first (`device type` → `device`, `error type` → `error_type`). */
@@ -671,6 +762,9 @@ export function matchLabelName(
 
 function similarEnough(a: string, b: string): boolean {
   if (a === b) return true;
+  // a label named by an abbreviation plus "name" or "id": datname (database), relname (relation)
+  const abbreviated = /^([a-z]{3,})(name|nam|id)$/.exec(b);
+  if (abbreviated && a.length > abbreviated[1]!.length + 1 && a.startsWith(abbreviated[1]!)) return true;
   if (a.length >= 4 && b.length >= 4 && (a.startsWith(b) || b.startsWith(a))) return true;
   if (synonymsOf(a).has(b)) return true;
   return a.length >= 5 && b.length >= 5 && editDistance(a, b, 1) <= 1;

@@ -55,6 +55,18 @@ const irregularStems: Readonly<Record<string, string>> = {
   utilized: 'utilization',
   licence: 'license',
   licences: 'license',
+  authorisation: 'authorization',
+  authorisations: 'authorization',
+  authorise: 'authorization',
+  authorised: 'authorization',
+  authorize: 'authorization',
+  authorized: 'authorization',
+  authorization: 'authorization',
+  authorizations: 'authorization',
+  behind: 'behind',
+  lagging: 'lag',
+  lags: 'lag',
+  lagged: 'lag',
   queued: 'queue',
   queuing: 'queue',
   queueing: 'queue',
@@ -182,7 +194,7 @@ const synonymGroups: readonly (readonly string[])[] = [
   ['succeed', 'ok', 'good', 'successful'],
   ['disk', 'filesystem', 'fs', 'storage', 'volume', 'drive', 'store'],
   ['network', 'net', 'traffic', 'bandwidth', 'throughput', 'egress', 'ingress', 'transmit', 'receive'],
-  ['request', 'rps', 'call', 'query', 'qps', 'hit'],
+  ['request', 'req', 'rps', 'call', 'query', 'qps', 'hit'],
   ['size', 'big', 'large', 'capacity', 'installed'],
   ['used', 'usage', 'use', 'utilization', 'busy', 'full', 'consumed', 'stored', 'occupied', 'load'],
   [
@@ -225,6 +237,16 @@ const synonymGroups: readonly (readonly string[])[] = [
   ['write', 'writes', 'written'],
   ['dropped', 'drop', 'discard', 'lost', 'loss'],
   ['cache', 'cached'],
+  // abbreviations operators type and exporters use
+  ['database', 'db'],
+  ['certificate', 'cert', 'ssl', 'tls', 'x509'],
+  ['transaction', 'txn'],
+  ['message', 'msg', 'record'],
+  ['replication', 'repl', 'replica'],
+  ['authorization', 'auth', 'authn', 'authz'],
+  ['configuration', 'config', 'cfg', 'conf', 'setting'],
+  ['lag', 'behind', 'lagging'],
+  ['expire', 'expiry', 'expiration'],
   ['goroutine', 'thread'],
   ['gc', 'garbage', 'collection'],
 ];
@@ -251,6 +273,32 @@ export function synonymsOf(stemmedWord: string): ReadonlySet<string> {
 }
 
 const emptySet: ReadonlySet<string> = new Set();
+
+const corrections = new Map<string, string | null>();
+
+/**
+ * The operator-vocabulary word a misspelt stem stands for (`latncy` → `latency`): a word of the
+ * synonym groups one edit away, for words of five letters or more; null when there is none or
+ * the stem is itself known.
+ */
+export function correctSpelling(stemmedWord: string): string | null {
+  if (stemmedWord.length < 5 || synonymsOf(stemmedWord).size > 0) return null;
+  let corrected = corrections.get(stemmedWord);
+  if (corrected === undefined) {
+    corrected = null;
+    for (const known of synonymIndex!.keys()) {
+      if (known.length >= 5 && Math.abs(known.length - stemmedWord.length) <= 1) {
+        if (editDistance(known, stemmedWord, 1) <= 1) {
+          corrected = known;
+          break;
+        }
+      }
+    }
+    if (corrections.size > 10_000) corrections.clear();
+    corrections.set(stemmedWord, corrected);
+  }
+  return corrected;
+}
 
 /** Words that carry no meaning for choosing a metric. */
 export const stopWords: ReadonlySet<string> = new Set([

@@ -120,6 +120,8 @@ const superlativesTop = new Set([
   'worst',
   'heaviest',
   'fullest',
+  'furthest',
+  'farthest',
   'top',
 ]);
 const superlativesBottom = new Set([
@@ -139,6 +141,8 @@ const superlativeMeaning: Readonly<Record<string, string>> = {
   hottest: 'temperature',
   coldest: 'temperature',
   busiest: 'busy',
+  furthest: 'lag',
+  farthest: 'lag',
   idlest: 'busy',
   slowest: 'latency',
   fullest: 'used',
@@ -677,7 +681,7 @@ interface Resolved {
 
 interface Matcher {
   readonly label: string;
-  readonly operator: '=' | '=~';
+  readonly operator: '=' | '=~' | '!=' | '!~';
   readonly value: string;
 }
 
@@ -929,6 +933,8 @@ const genericWords = new Set([
   'big',
   'full',
   'much',
+  'stuck',
+  'currently',
 ]);
 
 interface Built {
@@ -953,19 +959,32 @@ function resolve(
   );
   const boost = new Map<number, number>();
   const mentionWords = new Set<number>();
-  // a value found on many metrics (job="node") says little about which one is meant
-  const spread = new Map<string, number>();
+  // a value found on many metrics (job="node") says little about which one is meant; the spread
+  // of the words counts the metrics of their strongest reading (a whole value over partial ones)
+  const strongest = new Map<string, number>();
   for (const mention of mentions) {
     const key = mention.words.join(',');
-    spread.set(key, (spread.get(key) ?? 0) + mention.metrics.size);
+    strongest.set(key, Math.max(strongest.get(key) ?? 0, mention.strength));
+  }
+  const spread = new Map<string, Set<number>>();
+  for (const mention of mentions) {
+    const key = mention.words.join(',');
+    if (mention.strength < strongest.get(key)!) continue;
+    let set = spread.get(key);
+    if (!set) {
+      set = new Set();
+      spread.set(key, set);
+    }
+    for (const metric of mention.metrics) set.add(metric);
   }
   const perWords = new Map<string, Map<number, number>>();
   for (const mention of mentions) {
     for (const position of mention.words) mentionWords.add(position);
     const key = mention.words.join(',');
-    const total = spread.get(key)!;
+    const total = Math.max(1, spread.get(key)?.size ?? mention.metrics.size);
     if (total > 200) continue;
-    const value = (2.5 * mention.strength) / Math.sqrt(total);
+    // a value of several words ("idle in transaction") is stronger evidence than one word
+    const value = (4 * mention.strength * (1 + 0.5 * (mention.words.length - 1))) / Math.sqrt(total);
     let byMetric = perWords.get(key);
     if (!byMetric) {
       byMetric = new Map();
@@ -976,7 +995,14 @@ function resolve(
   for (const byMetric of perWords.values())
     for (const [metric, value] of byMetric) boost.set(metric, (boost.get(metric) ?? 0) + value);
   const weights = new Map<number, number>();
-  for (const position of mentionWords) weights.set(position, 0.35);
+  // words naming a value count little for choosing the metric, unless a lone word also names
+  // metrics ("filesystem" is a collector name and the subject of node_filesystem_*)
+  const multiWord = new Set(mentions.filter((mention) => mention.words.length > 1).flatMap((m) => m.words));
+  for (const position of mentionWords) {
+    const token = context.tokens[position];
+    if (!multiWord.has(position) && token && namesMetrics(context.index, token.stem)) continue;
+    weights.set(position, 0.35);
+  }
   const all = extra.contextWords ? [...words, ...extra.contextWords] : words;
   for (const word of extra.contextWords ?? []) weights.set(word.index, 0.25);
   // words naming the breakdown label count little for choosing the metric
@@ -1015,9 +1041,15 @@ function resolve(
       .map((position) => context.tokens[position]!)
       .filter((token) => inWords.has(token.index));
     const top = candidates[0]!.score;
-    const naming = candidates.filter(
-      (entry) => entry.score >= top * 0.6 && matchLabelName(entry.metric, phrase) !== null,
-    );
+    const fit = new Map<RetrievedMetric, number>();
+    for (const entry of candidates) {
+      if (entry.score < top * 0.6) continue;
+      const match = matchLabelName(entry.metric, phrase);
+      if (match) fit.set(entry, match.score);
+    }
+    // a label named exactly ("which node" → node) beats one named by a synonym (node → instance)
+    const bestFit = Math.max(0, ...fit.values());
+    const naming = candidates.filter((entry) => (fit.get(entry) ?? 0) >= bestFit - 0.05 && fit.has(entry));
     if (naming.length > 0) candidates = [...naming, ...candidates.filter((entry) => !naming.includes(entry))];
   }
   if (extra.preferCounter) {
@@ -1027,6 +1059,14 @@ function resolve(
   const best = candidates[0];
   if (!best || best.score <= 0) return null;
   return bind(context, best, words);
+}
+
+/** True when a stem is a word of some metric name (not only of HELP texts or label values). */
+function namesMetrics(index: CatalogIndex, stemmed: string): boolean {
+  const list = index.postings.get(stemmed);
+  if (!list) return false;
+  for (let offset = 0; offset < list.length; offset++) if ((list[offset]! & 3) === 0) return true;
+  return false;
 }
 
 /** Applies the mentioned label values to a chosen metric. */
@@ -1075,13 +1115,14 @@ function bind(context: Context, retrieved: RetrievedMetric, words: readonly Toke
     const chosen = list.filter((mention) => mention.strength === strongest);
     const values = [...new Set(chosen.map((mention) => mention.value))];
     for (const mention of chosen) for (const word of mention.words) explained.add(word);
-    const regex = chosen.some((mention) => mention.operator === '=~');
+    const regex = chosen.some((mention) => mention.operator === '=~' || mention.operator === '!~');
+    const negated = chosen.every((mention) => mention.operator === '!=' || mention.operator === '!~');
     const matcher: Matcher =
       values.length === 1 && !regex
-        ? { label, operator: '=', value: values[0]! }
+        ? { label, operator: negated ? '!=' : '=', value: values[0]! }
         : {
             label,
-            operator: '=~',
+            operator: negated ? '!~' : '=~',
             value: regex ? values.join('|') : values.map(escapeRegex).join('|'),
           };
     const isOutcome =
@@ -1240,6 +1281,19 @@ function buildOne(context: Context): Built | null {
   const groupBy = breakdownLabels(context, [metric], explained);
   const target = features.ranking || features.which ? targetLabel(context, metric, explained) : null;
   if (target && !groupBy.includes(target) && metric.type === 'counter') groupBy.push(target);
+  // "which consumer group has the most lag": add up the other labels (partitions) per group, unless
+  // the label is an index within another one (gpu "0" of a host) or the unit does not add up
+  if (target && !groupBy.includes(target) && metric.type === 'gauge' && !isUpLike(metric)) {
+    const values = metric.labels.get(target)?.values ?? [];
+    const filtered = new Set(resolved.matchers.map((matcher) => matcher.label));
+    const others = varyingLabels(metric).filter((label) => label !== target && !filtered.has(label));
+    if (
+      others.length > 0 &&
+      !values.every((value) => /^\d+$/.test(value)) &&
+      !nonAdditiveUnits.has(metric.unit)
+    )
+      groupBy.push(target);
+  }
   if (target && isHistogram(metric) && !groupBy.includes(target)) groupBy.push(target);
   const matchers = resolved.matchers;
   const reasonParts: string[] = [`${metric.name} (${metric.type}${metric.help ? `: ${metric.help}` : ''})`];
@@ -1588,7 +1642,8 @@ function buildCounter(
     !features.ratio &&
     !percent &&
     features.output?.kind !== 'bits' &&
-    !hasWord(context, 'rate');
+    !hasWord(context, 'rate') &&
+    !context.words.some((word) => rateNouns.has(word.text));
   const rangeFunction = useIncrease ? 'increase' : 'rate';
   const windowUsed = useIncrease && features.windowSeconds === null ? '1h' : window;
   const inner = `${rangeFunction}(${filtered}[${windowUsed}])`;
@@ -1613,6 +1668,9 @@ function buildCounter(
     max: null,
   };
 }
+
+/** Nouns that ask for a speed, not a count, even with a window ("throughput over the last hour"). */
+const rateNouns = new Set(['throughput', 'bandwidth', 'speed', 'velocity', 'rps', 'qps', 'iops', 'tps']);
 
 function hasWord(context: Context, word: string): boolean {
   return context.words.some((token) => token.text === word);
@@ -1672,6 +1730,10 @@ function buildGauge(
       single: groupBy.length === 0,
       unit: '',
     };
+  }
+  // "how many pods are pending": one number over a one-hot or count gauge
+  if (features.howMany && groupBy.length === 0 && varying.length > 0 && !nonAdditiveUnits.has(metric.unit)) {
+    return { expr: aggregate('sum', [], selector), reason: 'sum over series', single: true, unit: null };
   }
   if (explicit) {
     return {
