@@ -21,7 +21,6 @@ import type {
   QueryData,
   QueryOptions,
   RangeQueryOptions,
-  SeriesLabels,
   SeriesOptions,
   TargetsData,
 } from './types.js';
@@ -137,6 +136,28 @@ export function createPrometheusClient(options: PrometheusClientOptions): Promet
     return { params, limit };
   }
 
+  /** A list endpoint (series, label names, label values): matchers, time range and a limit also applied here. */
+  async function list<Item>(
+    request: Pick<ApiRequest, 'endpoint' | 'method'>,
+    match: readonly string[] | undefined,
+    options: SeriesOptions | undefined,
+    decode: (data: unknown, context: ResponseContext) => Item[],
+  ): Promise<Item[]> {
+    const params: Params = [];
+    addMatchers(params, match, 'match');
+    addRange(params, options);
+    const limit = requireLimit(options?.limit);
+    if (limit !== undefined) params.push(['limit', String(limit)]);
+    const { result, context } = await call({
+      ...request,
+      params,
+      timeoutMs: options?.timeoutMs,
+      signal: options?.signal,
+    });
+    const items = decode(result.data, context);
+    return limit !== undefined ? items.slice(0, limit) : items;
+  }
+
   return {
     url: connection.url,
 
@@ -175,35 +196,11 @@ export function createPrometheusClient(options: PrometheusClientOptions): Promet
       if (!Array.isArray(match) || match.length === 0) {
         throw new PromptheusError('invalid_input', 'series needs at least one series selector in match');
       }
-      const params: Params = [];
-      addMatchers(params, match, 'match');
-      addRange(params, options);
-      const limit = requireLimit(options?.limit);
-      if (limit !== undefined) params.push(['limit', String(limit)]);
-      const { result, context } = await call({
-        endpoint: '/api/v1/series',
-        params,
-        timeoutMs: options?.timeoutMs,
-        signal: options?.signal,
-      });
-      const series: SeriesLabels[] = decodeSeriesList(result.data, context);
-      return limit !== undefined ? series.slice(0, limit) : series;
+      return list({ endpoint: '/api/v1/series' }, match, options, decodeSeriesList);
     },
 
     async labelNames(options?: LabelOptions) {
-      const params: Params = [];
-      addMatchers(params, options?.match, 'match');
-      addRange(params, options);
-      const limit = requireLimit(options?.limit);
-      if (limit !== undefined) params.push(['limit', String(limit)]);
-      const { result, context } = await call({
-        endpoint: '/api/v1/labels',
-        params,
-        timeoutMs: options?.timeoutMs,
-        signal: options?.signal,
-      });
-      const names = decodeStringList(result.data, context);
-      return limit !== undefined ? names.slice(0, limit) : names;
+      return list({ endpoint: '/api/v1/labels' }, options?.match, options, decodeStringList);
     },
 
     async labelValues(name, options?: LabelOptions) {
@@ -213,20 +210,12 @@ export function createPrometheusClient(options: PrometheusClientOptions): Promet
           'labelValues needs a label name, e.g. "job" or "__name__"',
         );
       }
-      const params: Params = [];
-      addMatchers(params, options?.match, 'match');
-      addRange(params, options);
-      const limit = requireLimit(options?.limit);
-      if (limit !== undefined) params.push(['limit', String(limit)]);
-      const { result, context } = await call({
-        endpoint: `/api/v1/label/${encodeURIComponent(name)}/values`,
-        params,
-        method: 'GET',
-        timeoutMs: options?.timeoutMs,
-        signal: options?.signal,
-      });
-      const values = decodeStringList(result.data, context);
-      return limit !== undefined ? values.slice(0, limit) : values;
+      return list(
+        { endpoint: `/api/v1/label/${encodeURIComponent(name)}/values`, method: 'GET' },
+        options?.match,
+        options,
+        decodeStringList,
+      );
     },
 
     async metadata(options) {

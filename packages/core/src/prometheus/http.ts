@@ -1,6 +1,7 @@
 import { PromptheusError } from '../errors.js';
 import type { TargetAuth } from '../model/target.js';
 import { deadline } from '../util/abort.js';
+import type { PrometheusClientOptions } from './types.js';
 
 /** Query strings longer than this are sent as a form-encoded POST body (when the endpoint allows it). */
 export const maxGetQueryLength = 4096;
@@ -8,16 +9,11 @@ export const maxGetQueryLength = 4096;
 /** Default per-call deadline of the client and the source. */
 export const defaultTimeoutMs = 30_000;
 
-/** Options shared by everything that talks to a Prometheus server. */
-export interface ConnectionOptions {
-  readonly url: string;
-  readonly timeoutMs?: number;
-  readonly auth?: TargetAuth | null;
-  readonly headers?: Readonly<Record<string, string>>;
-  readonly fetch?: typeof fetch;
-  /** Ask for compressed answers (`false` sends `accept-encoding: identity`). @default true */
-  readonly compression?: boolean;
-}
+/**
+ * Options shared by everything that talks to a Prometheus server: those of the client (the source
+ * passes each target's own).
+ */
+export type ConnectionOptions = PrometheusClientOptions;
 
 /** One HTTP call to the API. */
 export interface ApiRequest {
