@@ -6,7 +6,7 @@ import type { Anomaly } from '../model/anomaly.js';
 import type { Notification, NotificationPayload } from '../model/notification.js';
 import type { Rca } from '../model/rca.js';
 import type { Silence } from '../model/silence.js';
-import { deadline } from '../util/abort.js';
+import { deadline, raceAbort } from '../util/abort.js';
 import type { Emitter } from '../util/emitter.js';
 import { createId, stableHash } from '../util/id.js';
 import { type RetryBackoffOptions, resolveRetryBackoff, retryDelay } from './backoff.js';
@@ -219,24 +219,6 @@ function boundedMap<Value>(limit: number) {
       }
     },
   };
-}
-
-function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
 }
 
 function anomalyUrl(serverUrl: string | null, anomalyId: string): string | null {

@@ -1,5 +1,5 @@
 import { PromptheusError } from '../errors.js';
-import { deadline } from '../util/abort.js';
+import { deadline, raceAbort } from '../util/abort.js';
 
 /**
  * Runs `run` under the caller's timeout and AbortSignal. The signal handed to `run` aborts when
@@ -30,19 +30,13 @@ export async function runWithDeadline<T>(
     scope.dispose();
     throw signal.reason;
   }
-  let onAbort: (() => void) | undefined;
-  const aborted = new Promise<never>((_resolve, reject) => {
-    onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
   try {
-    return await Promise.race([run(signal), aborted]);
+    return await raceAbort(run(signal), signal);
   } catch (error) {
     // An SDK that honours the signal rejects with its own AbortError; report the real reason.
     if (signal.aborted) throw signal.reason;
     throw error;
   } finally {
-    if (onAbort) signal.removeEventListener('abort', onAbort);
     scope.dispose();
   }
 }

@@ -6,7 +6,7 @@ import type { Anomaly } from '../model/anomaly.js';
 import { addUsage, type TokenUsage } from '../model/common.js';
 import { type Rca, type RcaContent, rcaContentSchema } from '../model/rca.js';
 import type { Sample } from '../model/sample.js';
-import { deadline } from '../util/abort.js';
+import { deadline, raceAbort } from '../util/abort.js';
 import type { Emitter } from '../util/emitter.js';
 import { createId } from '../util/id.js';
 import { selectRelatedAnomalies, selectRelatedSeries } from './context.js';
@@ -147,7 +147,7 @@ export function createAnalyst(options: AnalystOptions): Analyst {
         const callStartedAt = performance.now();
         let result: GenerateObjectResult<RcaContent>;
         try {
-          result = await raceSignal(
+          result = await raceAbort(
             provider.generateObject({
               system,
               prompt: request,
@@ -294,25 +294,6 @@ function trimContent(value: unknown, max: number): unknown {
     result[key] = typeof field === 'string' ? field.trim().slice(0, max) : field;
   }
   return result;
-}
-
-/** Rejects as soon as `signal` aborts, even when `promise` ignores the signal. */
-function raceSignal<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
 }
 
 function validNumber(name: string, value: number, minimum: number): number {
