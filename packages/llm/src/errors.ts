@@ -108,6 +108,65 @@ export function isAbortError(error: unknown): boolean {
   return error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError');
 }
 
+/** The failure reason of an HTTP error answer of an LLM API. */
+export function reasonForStatus(status: number): LlmFailureReason {
+  if (status === 401 || status === 403) return 'auth';
+  if (status === 404) return 'model_not_found';
+  if (status === 429) return 'rate_limit';
+  if (status === 408 || status >= 500) return 'unavailable';
+  return 'bad_request';
+}
+
+/** How a provider words a failed call; see {@link toLlmError}. */
+export interface FailureWording {
+  readonly provider: string;
+  readonly model: string;
+  /** Removed from every message. */
+  readonly secret?: string | undefined;
+  /** The HTTP status of the API's error answer; `undefined` when there was no answer. */
+  readonly status: number | undefined;
+  /** The reason, where the provider knows better than the status. @default reasonForStatus(status) */
+  readonly reason?: LlmFailureReason;
+  /** The wait the API asked for, put in `details.retryAfterMs`. */
+  readonly retryAfterMs?: number | undefined;
+  /** The message of an error answer. */
+  readonly answered: (reason: LlmFailureReason, status: number) => string;
+  /** The message when the API could not be reached; `failure` is the network error, or `aborted`. */
+  readonly unreachable: (failure: string) => string;
+  /** The message of any other failure, with code `unavailable`. */
+  readonly other: string;
+  /** Whether any other failure is worth retrying. */
+  readonly otherRetryable: boolean;
+}
+
+const retryableReasons: ReadonlySet<LlmFailureReason> = new Set(['rate_limit', 'unavailable', 'network']);
+
+/**
+ * Maps an SDK's error to the `PromptheusError` the providers throw: an error answer by its status
+ * (401/403 `auth`, 404 `model_not_found`, 429 `rate_limit`, 408 and 5xx `unavailable`, other 4xx
+ * `bad_request`), a failure to reach the API as `network`, anything else as `unavailable`. Rate
+ * limits, outages and network failures are retryable. A `PromptheusError` is returned as it is.
+ */
+export function toLlmError(error: unknown, wording: FailureWording): PromptheusError {
+  if (PromptheusError.isInstance(error)) return error;
+  const common = { provider: wording.provider, model: wording.model, secret: wording.secret, cause: error };
+  const { status, retryAfterMs } = wording;
+  if (status !== undefined) {
+    const reason = wording.reason ?? reasonForStatus(status);
+    return llmError(reason, wording.answered(reason, status), {
+      ...common,
+      status,
+      retryable: retryableReasons.has(reason),
+      ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+    });
+  }
+  const network = networkFailure(error);
+  if (network !== undefined || isAbortError(error)) {
+    return llmError('network', wording.unreachable(network ?? 'aborted'), { ...common, retryable: true });
+  }
+  return llmError('unavailable', wording.other, { ...common, retryable: wording.otherRetryable });
+}
+
 /** Loads an optional peer dependency, with a clear error naming the package when it is missing. */
 export async function importPeer<Module>(
   name: string,

@@ -7,19 +7,13 @@ import type {
 import {
   type EmbedRequest,
   estimateTokens,
-  type GenerateObjectRequest,
-  type GenerateObjectResult,
   type GenerateTextRequest,
-  type GenerateTextResult,
-  generateObjectWithRepair,
-  type JsonSchema,
   type LlmProvider,
   PromptheusError,
-  runWithDeadline,
   sleep,
-  type TokenUsage,
 } from '@promptheus/core';
-import { importPeer, isAbortError, llmError, networkFailure } from './errors.js';
+import { importPeer, llmError, toLlmError } from './errors.js';
+import { assembleProvider, type JsonOutput, type ModelTurn } from './provider.js';
 
 /** The part of a `GoogleGenAI` client the provider uses. */
 export type GeminiClient = Pick<GoogleGenAI, 'models'>;
@@ -72,12 +66,6 @@ export interface GeminiProviderOptions {
 /** A Gemini {@link LlmProvider} (with embeddings). */
 export interface GeminiProvider extends LlmProvider {
   embed(request: EmbedRequest): Promise<number[][]>;
-}
-
-interface Turn {
-  readonly text: string;
-  readonly usage: TokenUsage;
-  readonly model: string;
 }
 
 const defaultBaseUrl = 'https://generativelanguage.googleapis.com';
@@ -140,17 +128,12 @@ export function createGeminiProvider(options: GeminiProviderOptions = {}): Gemin
     return clientPromise;
   };
 
-  const fail = (error: unknown, signal: AbortSignal, forModel: string): never => {
-    if (signal.aborted) throw signal.reason;
-    throw toPromptheusError(error, { provider: name, model: forModel, baseUrl, secret });
-  };
-
   /** One generateContent call, with the single short wait a 429 may ask for. */
   const generate = async (
     request: GenerateTextRequest,
-    json: { readonly schema: JsonSchema | undefined } | undefined,
+    json: JsonOutput | undefined,
     signal: AbortSignal,
-  ): Promise<Turn> => {
+  ): Promise<ModelTurn> => {
     const contents = toContents(request);
     const temperature = request.temperature ?? options.temperature;
     const config: GenerateContentConfig = {
@@ -193,57 +176,35 @@ export function createGeminiProvider(options: GeminiProviderOptions = {}): Gemin
     }
   };
 
-  const limits = (request: { readonly timeoutMs?: number; readonly signal?: AbortSignal }) => ({
-    timeoutMs: request.timeoutMs ?? defaultTimeoutMs,
-    signal: request.signal,
-  });
-
-  return {
+  return assembleProvider({
     name,
     model,
-    async generateText(request: GenerateTextRequest): Promise<GenerateTextResult> {
-      const startedAt = Date.now();
-      const turn = await runWithDeadline(`${name} generateText`, limits(request), (signal) =>
-        generate(request, undefined, signal),
-      );
-      return { ...turn, provider: name, latencyMs: Date.now() - startedAt };
-    },
-    generateObject<T>(request: GenerateObjectRequest<T>): Promise<GenerateObjectResult<T>> {
-      return generateObjectWithRepair(
-        { ...request, ...limits(request) },
-        {
-          provider: name,
-          model,
-          generate: (turn) => generate(turn.request, { schema: turn.jsonSchema }, turn.signal),
-        },
-      );
-    },
-    embed(request: EmbedRequest): Promise<number[][]> {
-      if (request.texts.length === 0) return Promise.resolve([]);
-      return runWithDeadline(`${name} embed`, limits(request), async (signal) => {
-        const gemini = await client();
-        try {
-          const response = await gemini.models.embedContent({
-            model: embeddingModel,
-            contents: [...request.texts],
-            config: { abortSignal: signal, httpOptions: { retryOptions: { attempts: 1 } } },
-          });
-          const vectors = (response.embeddings ?? []).map((embedding) => embedding.values ?? []);
-          if (vectors.length !== request.texts.length) {
-            throw llmError(
-              'unavailable',
-              `Gemini returned ${vectors.length} embeddings for ${request.texts.length} texts`,
-              { provider: name, model: embeddingModel, retryable: true },
-            );
-          }
-          return vectors;
-        } catch (error) {
-          if (PromptheusError.isInstance(error)) throw error;
-          return fail(error, signal, embeddingModel);
+    defaultTimeoutMs,
+    generate,
+    async embed(texts, signal) {
+      const gemini = await client();
+      try {
+        const response = await gemini.models.embedContent({
+          model: embeddingModel,
+          contents: [...texts],
+          config: { abortSignal: signal, httpOptions: { retryOptions: { attempts: 1 } } },
+        });
+        const vectors = (response.embeddings ?? []).map((embedding) => embedding.values ?? []);
+        if (vectors.length !== texts.length) {
+          throw llmError(
+            'unavailable',
+            `Gemini returned ${vectors.length} embeddings for ${texts.length} texts`,
+            { provider: name, model: embeddingModel, retryable: true },
+          );
         }
-      });
+        return vectors;
+      } catch (error) {
+        if (PromptheusError.isInstance(error)) throw error;
+        if (signal.aborted) throw signal.reason;
+        throw toPromptheusError(error, { provider: name, model: embeddingModel, baseUrl, secret });
+      }
     },
-  };
+  });
 }
 
 function toContents(request: GenerateTextRequest): ContentListUnion {
@@ -258,7 +219,10 @@ function toContents(request: GenerateTextRequest): ContentListUnion {
   return contents;
 }
 
-function readResponse(response: GenerateContentResponse, context: { provider: string; model: string }): Turn {
+function readResponse(
+  response: GenerateContentResponse,
+  context: { provider: string; model: string },
+): ModelTurn {
   const blockReason = response.promptFeedback?.blockReason;
   const candidate = response.candidates?.[0];
   if (blockReason || !candidate) {
@@ -300,68 +264,41 @@ function toPromptheusError(
   error: unknown,
   context: { provider: string; model: string; baseUrl: string; secret: string | undefined },
 ): PromptheusError {
-  if (PromptheusError.isInstance(error)) return error;
-  const common = { provider: context.provider, model: context.model, secret: context.secret, cause: error };
   const status = (error as { status?: unknown } | null)?.status;
-  if (typeof status === 'number') {
-    const body = parseErrorBody(error instanceof Error ? error.message : '');
-    const apiMessage = body?.message ?? (error instanceof Error ? error.message : 'no message');
-    const keyRejected =
-      status === 401 ||
-      status === 403 ||
-      (status === 400 &&
-        (body?.details?.some((detail) => detail['reason'] === 'API_KEY_INVALID') === true ||
-          /api key/i.test(apiMessage)));
-    if (keyRejected) {
-      return llmError(
-        'auth',
-        `Gemini rejected the API key (HTTP ${status}): check GEMINI_API_KEY (the API said: ${apiMessage})`,
-        { ...common, status },
-      );
-    }
-    if (status === 404) {
-      return llmError(
-        'model_not_found',
-        `Gemini model "${context.model}" was not found (HTTP 404): check the model name (the API said: ${apiMessage})`,
-        { ...common, status },
-      );
-    }
-    if (status === 429) {
-      const retryAfterMs = retryDelayMs(body);
-      return llmError(
-        'rate_limit',
-        `Gemini rate limit or quota exceeded (HTTP 429)${retryAfterMs === undefined ? '' : `; retry in ${Math.ceil(retryAfterMs / 1000)} s`}: ${apiMessage}`,
-        { ...common, status, retryable: true, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) },
-      );
-    }
-    if (status === 408 || status >= 500) {
-      return llmError('unavailable', `Gemini is unavailable (HTTP ${status}): ${apiMessage}`, {
-        ...common,
-        status,
-        retryable: true,
-      });
-    }
-    return llmError('bad_request', `Gemini refused the request (HTTP ${status}): ${apiMessage}`, {
-      ...common,
-      status,
-    });
-  }
-  const network = networkFailure(error);
-  if (network !== undefined || isAbortError(error)) {
-    return llmError(
-      'network',
-      `Cannot reach the Gemini API at ${context.baseUrl} (${network ?? 'aborted'})`,
-      {
-        ...common,
-        retryable: true,
-      },
-    );
-  }
-  return llmError(
-    'unavailable',
-    `Gemini call failed: ${error instanceof Error ? error.message : String(error)}`,
-    { ...common, retryable: false },
-  );
+  const answered = typeof status === 'number' ? status : undefined;
+  const body =
+    answered === undefined ? undefined : parseErrorBody(error instanceof Error ? error.message : '');
+  const apiMessage = body?.message ?? (error instanceof Error ? error.message : 'no message');
+  const keyInvalid =
+    answered === 400 &&
+    (body?.details?.some((detail) => detail['reason'] === 'API_KEY_INVALID') === true ||
+      /api key/i.test(apiMessage));
+  const retryAfterMs = answered === 429 ? retryDelayMs(body) : undefined;
+  return toLlmError(error, {
+    provider: context.provider,
+    model: context.model,
+    secret: context.secret,
+    status: answered,
+    ...(keyInvalid ? { reason: 'auth' as const } : {}),
+    retryAfterMs,
+    answered(reason, code) {
+      switch (reason) {
+        case 'auth':
+          return `Gemini rejected the API key (HTTP ${code}): check GEMINI_API_KEY (the API said: ${apiMessage})`;
+        case 'model_not_found':
+          return `Gemini model "${context.model}" was not found (HTTP 404): check the model name (the API said: ${apiMessage})`;
+        case 'rate_limit':
+          return `Gemini rate limit or quota exceeded (HTTP 429)${retryAfterMs === undefined ? '' : `; retry in ${Math.ceil(retryAfterMs / 1000)} s`}: ${apiMessage}`;
+        case 'unavailable':
+          return `Gemini is unavailable (HTTP ${code}): ${apiMessage}`;
+        default:
+          return `Gemini refused the request (HTTP ${code}): ${apiMessage}`;
+      }
+    },
+    unreachable: (failure) => `Cannot reach the Gemini API at ${context.baseUrl} (${failure})`,
+    other: `Gemini call failed: ${error instanceof Error ? error.message : String(error)}`,
+    otherRetryable: false,
+  });
 }
 
 function parseErrorBody(message: string): GoogleErrorBody | undefined {

@@ -2,19 +2,14 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import {
   type EmbedRequest,
   estimateTokens,
-  type GenerateObjectRequest,
-  type GenerateObjectResult,
   type GenerateTextRequest,
-  type GenerateTextResult,
-  generateObjectWithRepair,
-  type JsonSchema,
   type LlmProvider,
   PromptheusError,
-  runWithDeadline,
   type TokenUsage,
 } from '@promptheus/core';
 import type { Message, Ollama } from 'ollama';
-import { importPeer, isAbortError, llmError, networkFailure } from './errors.js';
+import { importPeer, llmError, toLlmError } from './errors.js';
+import { assembleProvider, type JsonOutput, type ModelTurn } from './provider.js';
 
 /** The part of an `Ollama` client the provider uses. */
 export type OllamaClient = Pick<Ollama, 'chat' | 'embed'>;
@@ -48,12 +43,6 @@ export interface OllamaProviderOptions {
 /** An Ollama {@link LlmProvider} (with embeddings). */
 export interface OllamaProvider extends LlmProvider {
   embed(request: EmbedRequest): Promise<number[][]>;
-}
-
-interface Turn {
-  readonly text: string;
-  readonly usage: TokenUsage;
-  readonly model: string;
 }
 
 /** Turns `http://host:11434/api/generate` (and friends) into `http://host:11434`. */
@@ -114,9 +103,9 @@ export function createOllamaProvider(options: OllamaProviderOptions = {}): Ollam
 
   const chat = async (
     request: GenerateTextRequest,
-    json: { readonly schema: JsonSchema | undefined } | undefined,
+    json: JsonOutput | undefined,
     signal: AbortSignal,
-  ): Promise<Turn> => {
+  ): Promise<ModelTurn> => {
     const messages = toMessages(request);
     const temperature = request.temperature ?? options.temperature;
     const ollama = await client();
@@ -169,58 +158,35 @@ export function createOllamaProvider(options: OllamaProviderOptions = {}): Ollam
     }
   };
 
-  const limits = (request: { readonly timeoutMs?: number; readonly signal?: AbortSignal }) => ({
-    timeoutMs: request.timeoutMs ?? defaultTimeoutMs,
-    signal: request.signal,
-  });
-
-  return {
+  return assembleProvider({
     name,
     model,
-    async generateText(request: GenerateTextRequest): Promise<GenerateTextResult> {
-      const startedAt = Date.now();
-      const turn = await runWithDeadline(`${name} generateText`, limits(request), (signal) =>
-        chat(request, undefined, signal),
-      );
-      return { ...turn, provider: name, latencyMs: Date.now() - startedAt };
-    },
-    generateObject<T>(request: GenerateObjectRequest<T>): Promise<GenerateObjectResult<T>> {
-      return generateObjectWithRepair(
-        { ...request, ...limits(request) },
-        {
-          provider: name,
-          model,
-          generate: (turn) => chat(turn.request, { schema: turn.jsonSchema }, turn.signal),
-        },
-      );
-    },
-    embed(request: EmbedRequest): Promise<number[][]> {
-      if (request.texts.length === 0) return Promise.resolve([]);
-      return runWithDeadline(`${name} embed`, limits(request), async (signal) => {
-        const ollama = await client();
-        try {
-          const response = await callSignal.run(signal, () =>
-            ollama.embed({
-              model: embeddingModel,
-              input: [...request.texts],
-              ...(options.keepAlive === undefined ? {} : { keep_alive: options.keepAlive }),
-            }),
+    defaultTimeoutMs,
+    generate: chat,
+    async embed(texts, signal) {
+      const ollama = await client();
+      try {
+        const response = await callSignal.run(signal, () =>
+          ollama.embed({
+            model: embeddingModel,
+            input: [...texts],
+            ...(options.keepAlive === undefined ? {} : { keep_alive: options.keepAlive }),
+          }),
+        );
+        if (response.embeddings.length !== texts.length) {
+          throw llmError(
+            'unavailable',
+            `Ollama returned ${response.embeddings.length} embeddings for ${texts.length} texts`,
+            { provider: name, model: embeddingModel, retryable: true },
           );
-          if (response.embeddings.length !== request.texts.length) {
-            throw llmError(
-              'unavailable',
-              `Ollama returned ${response.embeddings.length} embeddings for ${request.texts.length} texts`,
-              { provider: name, model: embeddingModel, retryable: true },
-            );
-          }
-          return response.embeddings;
-        } catch (error) {
-          if (signal.aborted) throw signal.reason;
-          throw toPromptheusError(error, { provider: name, model: embeddingModel, host });
         }
-      });
+        return response.embeddings;
+      } catch (error) {
+        if (signal.aborted) throw signal.reason;
+        throw toPromptheusError(error, { provider: name, model: embeddingModel, host });
+      }
     },
-  };
+  });
 }
 
 function toMessages(request: GenerateTextRequest): Message[] {
@@ -240,66 +206,30 @@ function toPromptheusError(
   error: unknown,
   context: { provider: string; model: string; host: string },
 ): PromptheusError {
-  if (PromptheusError.isInstance(error)) return error;
-  const common = { provider: context.provider, model: context.model, cause: error };
   const status = (error as { status_code?: unknown } | null)?.status_code;
   const serverMessage = error instanceof Error ? error.message : String(error);
-  if (typeof status === 'number') {
-    if (status === 404) {
-      return llmError(
-        'model_not_found',
-        `Ollama model "${context.model}" is not available at ${context.host}: pull it with "ollama pull ${context.model}" or set LLM_MODEL (Ollama said: ${serverMessage})`,
-        { ...common, status },
-      );
-    }
-    if (status === 401 || status === 403) {
-      return llmError(
-        'auth',
-        `Ollama at ${context.host} refused the request (HTTP ${status}): check the headers option`,
-        {
-          ...common,
-          status,
-        },
-      );
-    }
-    if (status === 429) {
-      return llmError(
-        'rate_limit',
-        `Ollama at ${context.host} is rate limiting (HTTP 429): ${serverMessage}`,
-        {
-          ...common,
-          status,
-          retryable: true,
-        },
-      );
-    }
-    if (status === 408 || status >= 500) {
-      return llmError('unavailable', `Ollama at ${context.host} failed (HTTP ${status}): ${serverMessage}`, {
-        ...common,
-        status,
-        retryable: true,
-      });
-    }
-    return llmError(
-      'bad_request',
-      `Ollama at ${context.host} refused the request (HTTP ${status}): ${serverMessage}`,
-      {
-        ...common,
-        status,
-      },
-    );
-  }
-  const network = networkFailure(error);
-  if (network !== undefined || isAbortError(error)) {
-    return llmError(
-      'network',
-      `Cannot reach Ollama at ${context.host} (${network ?? 'aborted'}): is it running? Check LLM_URL`,
-      { ...common, retryable: true },
-    );
-  }
-  // An `{"error": ...}` line in the stream, or a stream cut short: the run failed on the server.
-  return llmError('unavailable', `Ollama at ${context.host} failed while answering: ${serverMessage}`, {
-    ...common,
-    retryable: true,
+  const { model, host } = context;
+  return toLlmError(error, {
+    provider: context.provider,
+    model,
+    status: typeof status === 'number' ? status : undefined,
+    answered(reason, code) {
+      switch (reason) {
+        case 'model_not_found':
+          return `Ollama model "${model}" is not available at ${host}: pull it with "ollama pull ${model}" or set LLM_MODEL (Ollama said: ${serverMessage})`;
+        case 'auth':
+          return `Ollama at ${host} refused the request (HTTP ${code}): check the headers option`;
+        case 'rate_limit':
+          return `Ollama at ${host} is rate limiting (HTTP 429): ${serverMessage}`;
+        case 'unavailable':
+          return `Ollama at ${host} failed (HTTP ${code}): ${serverMessage}`;
+        default:
+          return `Ollama at ${host} refused the request (HTTP ${code}): ${serverMessage}`;
+      }
+    },
+    unreachable: (failure) => `Cannot reach Ollama at ${host} (${failure}): is it running? Check LLM_URL`,
+    // An `{"error": ...}` line in the stream, or a stream cut short: the run failed on the server.
+    other: `Ollama at ${host} failed while answering: ${serverMessage}`,
+    otherRetryable: true,
   });
 }
