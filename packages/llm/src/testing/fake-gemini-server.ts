@@ -1,9 +1,11 @@
 import type { ServerResponse } from 'node:http';
 import {
+  fakeEmbedding,
   fakeTokenCount,
   type LocalServer,
-  pause,
+  playFault,
   type RecordedRequest,
+  scriptedReplies,
   sendJson,
   startLocalServer,
 } from './http.js';
@@ -125,10 +127,10 @@ export async function startFakeGeminiServer(
   options: FakeGeminiServerOptions = {},
 ): Promise<FakeGeminiServer> {
   const requests: FakeGeminiRequest[] = [];
-  const script = options.replies;
-  const queue: FakeGeminiReply[] = Array.isArray(script) ? [...script] : [];
+  const replies = scriptedReplies<FakeGeminiRequest, FakeGeminiReply>(options.replies, (call) => ({
+    error: { status: 500, message: `fake Gemini server has no scripted reply for generate call #${call}` },
+  }));
   const dimensions = options.embeddingDimensions ?? 8;
-  let generateCalls = 0;
 
   const server = await startLocalServer(async (recorded, response) => {
     const match = /^\/(v1beta|v1|v1alpha)\/models\/([^:/]+):([A-Za-z]+)$/.exec(recorded.path);
@@ -181,22 +183,12 @@ export async function startFakeGeminiServer(
     switch (request.action) {
       case 'generateContent':
       case 'streamGenerateContent': {
-        generateCalls++;
-        const reply =
-          typeof script === 'function'
-            ? script(request)
-            : (queue.shift() ?? {
-                error: {
-                  status: 500,
-                  message: `fake Gemini server has no scripted reply for generate call #${generateCalls}`,
-                },
-              });
-        await answerGenerate(request, reply, response);
+        await answerGenerate(request, replies.next(request), response);
         return;
       }
       case 'embedContent': {
         const text = partsText((request.body as { content?: unknown } | undefined)?.content);
-        sendJson(response, 200, { embedding: { values: embedding(text, dimensions) } });
+        sendJson(response, 200, { embedding: { values: fakeEmbedding(text, dimensions, 31, 101) } });
         return;
       }
       case 'batchEmbedContents': {
@@ -204,7 +196,9 @@ export async function startFakeGeminiServer(
           content?: unknown;
         }[];
         sendJson(response, 200, {
-          embeddings: items.map((item) => ({ values: embedding(partsText(item.content), dimensions) })),
+          embeddings: items.map((item) => ({
+            values: fakeEmbedding(partsText(item.content), dimensions, 31, 101),
+          })),
         });
         return;
       }
@@ -213,31 +207,16 @@ export async function startFakeGeminiServer(
     }
   });
 
-  return {
-    url: server.url,
-    port: server.port,
-    pendingRequests: server.pendingRequests,
-    close: server.close,
-    requests,
-    reply(...replies) {
-      queue.push(...replies);
-    },
-  };
+  return { ...server, requests, reply: (...more) => replies.append(more) };
 }
 
-async function answerGenerate(request: FakeGeminiRequest, reply: FakeGeminiReply, response: ServerResponse) {
-  if (typeof reply !== 'string' && 'hang' in reply) {
-    await new Promise<void>((resolve) => response.once('close', () => resolve()));
-    return;
-  }
-  if (typeof reply !== 'string' && 'disconnect' in reply) {
-    response.socket?.destroy();
-    return;
-  }
-  if (typeof reply !== 'string' && 'delayMs' in reply && reply.delayMs !== undefined) {
-    await pause(reply.delayMs, response);
-    if (response.destroyed) return;
-  }
+async function answerGenerate(
+  request: FakeGeminiRequest,
+  scripted: FakeGeminiReply,
+  response: ServerResponse,
+) {
+  const reply = await playFault(scripted, response);
+  if (reply === undefined) return;
   if (typeof reply !== 'string' && 'error' in reply) {
     sendJson(
       response,
@@ -329,15 +308,4 @@ function requestText(body: unknown): string {
   const texts = (typed?.contents ?? []).map(partsText);
   if (typed?.systemInstruction) texts.unshift(partsText(typed.systemInstruction));
   return texts.join('\n');
-}
-
-/** A deterministic unit vector for a text, so equal texts embed equally. */
-function embedding(text: string, dimensions: number): number[] {
-  const vector = new Array<number>(dimensions).fill(0);
-  for (let index = 0; index < text.length; index++) {
-    const slot = index % dimensions;
-    vector[slot] = (vector[slot] ?? 0) + ((text.charCodeAt(index) * 31) % 101) / 101;
-  }
-  const norm = Math.hypot(...vector) || 1;
-  return vector.map((value) => Number((value / norm).toFixed(6)));
 }

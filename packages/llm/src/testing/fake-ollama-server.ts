@@ -1,9 +1,12 @@
 import type { ServerResponse } from 'node:http';
 import {
+  fakeEmbedding,
   fakeTokenCount,
   type LocalServer,
   pause,
+  playFault,
   type RecordedRequest,
+  scriptedReplies,
   sendJson,
   startLocalServer,
 } from './http.js';
@@ -77,11 +80,11 @@ export async function startFakeOllamaServer(
   options: FakeOllamaServerOptions = {},
 ): Promise<FakeOllamaServer> {
   const requests: RecordedRequest[] = [];
-  const script = options.replies;
-  const queue: FakeOllamaReply[] = Array.isArray(script) ? [...script] : [];
+  const replies = scriptedReplies<RecordedRequest, FakeOllamaReply>(options.replies, (call) => ({
+    error: { status: 500, message: `fake Ollama server has no scripted reply for call #${call}` },
+  }));
   const models = (options.models ?? ['llama3.2', 'nomic-embed-text']).map(withTag);
   const dimensions = options.embeddingDimensions ?? 8;
-  let generateCalls = 0;
 
   const server = await startLocalServer(async (request, response) => {
     requests.push(request);
@@ -135,57 +138,29 @@ export async function startFakeOllamaServer(
       const texts = typeof input === 'string' ? [input] : Array.isArray(input) ? input.map(String) : [];
       sendJson(response, 200, {
         model,
-        embeddings: texts.map((text) => embedding(text, dimensions)),
+        embeddings: texts.map((text) => fakeEmbedding(text, dimensions, 17, 89)),
         total_duration: 14_143_917,
         load_duration: 1_019_500,
         prompt_eval_count: texts.reduce((sum, text) => sum + fakeTokenCount(text), 0),
       });
       return;
     }
-    generateCalls++;
-    const reply =
-      typeof script === 'function'
-        ? script(request)
-        : (queue.shift() ?? {
-            error: {
-              status: 500,
-              message: `fake Ollama server has no scripted reply for call #${generateCalls}`,
-            },
-          });
+    const reply = replies.next(request);
     await answer(request.path === '/api/chat' ? 'chat' : 'generate', model, body, reply, response);
   });
 
-  return {
-    url: server.url,
-    port: server.port,
-    pendingRequests: server.pendingRequests,
-    close: server.close,
-    requests,
-    reply(...replies) {
-      queue.push(...replies);
-    },
-  };
+  return { ...server, requests, reply: (...more) => replies.append(more) };
 }
 
 async function answer(
   kind: 'chat' | 'generate',
   model: string,
   body: Record<string, unknown>,
-  reply: FakeOllamaReply,
+  scripted: FakeOllamaReply,
   response: ServerResponse,
 ) {
-  if (typeof reply !== 'string' && 'hang' in reply) {
-    await new Promise<void>((resolve) => response.once('close', () => resolve()));
-    return;
-  }
-  if (typeof reply !== 'string' && 'disconnect' in reply) {
-    response.socket?.destroy();
-    return;
-  }
-  if (typeof reply !== 'string' && 'delayMs' in reply && reply.delayMs !== undefined) {
-    await pause(reply.delayMs, response);
-    if (response.destroyed) return;
-  }
+  const reply = await playFault(scripted, response);
+  if (reply === undefined) return;
   if (typeof reply !== 'string' && 'error' in reply) {
     sendJson(response, reply.error.status, { error: reply.error.message });
     return;
@@ -245,14 +220,4 @@ function promptText(kind: 'chat' | 'generate', body: Record<string, unknown>): s
     return [body['system'], body['prompt']].filter((part) => typeof part === 'string').join('\n');
   const messages = Array.isArray(body['messages']) ? (body['messages'] as { content?: unknown }[]) : [];
   return messages.map((message) => (typeof message.content === 'string' ? message.content : '')).join('\n');
-}
-
-function embedding(text: string, dimensions: number): number[] {
-  const vector = new Array<number>(dimensions).fill(0);
-  for (let index = 0; index < text.length; index++) {
-    const slot = index % dimensions;
-    vector[slot] = (vector[slot] ?? 0) + ((text.charCodeAt(index) * 17) % 89) / 89;
-  }
-  const norm = Math.hypot(...vector) || 1;
-  return vector.map((value) => Number((value / norm).toFixed(6)));
 }

@@ -129,3 +129,67 @@ export function pause(ms: number, response: ServerResponse): Promise<void> {
 export function fakeTokenCount(text: string): number {
   return Math.max(1, Math.ceil(text.length / 4));
 }
+
+/**
+ * The replies of a fake server's model calls: a list played in order (a call past its end gets a
+ * 500 naming the call, so a test notices an unexpected extra call) or a function of the request.
+ */
+export function scriptedReplies<Request, Reply>(
+  script: readonly Reply[] | ((request: Request) => Reply) | undefined,
+  outOfReplies: (call: number) => Reply,
+): { next(request: Request): Reply; append(replies: readonly Reply[]): void } {
+  const queue: Reply[] = Array.isArray(script) ? [...script] : [];
+  let calls = 0;
+  return {
+    next(request) {
+      calls++;
+      return typeof script === 'function' ? script(request) : (queue.shift() ?? outOfReplies(calls));
+    },
+    append(replies) {
+      queue.push(...replies);
+    },
+  };
+}
+
+/** Replies every fake server understands: never answer, or close the connection without an answer. */
+export type FaultReply = { readonly hang: true } | { readonly disconnect: true };
+
+/**
+ * Plays the fault part of a reply: never answers (`hang`), closes the connection (`disconnect`), or
+ * waits `delayMs` first. Returns the reply when there is an answer still to send, `undefined` when
+ * the response is done with.
+ */
+export async function playFault<Reply extends string | object>(
+  reply: Reply,
+  response: ServerResponse,
+): Promise<Exclude<Reply, FaultReply> | undefined> {
+  const value: string | object = reply;
+  if (typeof value === 'string') return reply as Exclude<Reply, FaultReply>;
+  if ('hang' in value) {
+    await new Promise<void>((resolve) => response.once('close', () => resolve()));
+    return undefined;
+  }
+  if ('disconnect' in value) {
+    response.socket?.destroy();
+    return undefined;
+  }
+  if ('delayMs' in value && typeof value.delayMs === 'number') {
+    await pause(value.delayMs, response);
+    if (response.destroyed) return undefined;
+  }
+  return reply as Exclude<Reply, FaultReply>;
+}
+
+/**
+ * A deterministic unit vector for a text, so equal texts embed equally; `factor` and `modulus`
+ * make each fake server's vectors its own.
+ */
+export function fakeEmbedding(text: string, dimensions: number, factor: number, modulus: number): number[] {
+  const vector = new Array<number>(dimensions).fill(0);
+  for (let index = 0; index < text.length; index++) {
+    const slot = index % dimensions;
+    vector[slot] = (vector[slot] ?? 0) + ((text.charCodeAt(index) * factor) % modulus) / modulus;
+  }
+  const norm = Math.hypot(...vector) || 1;
+  return vector.map((value) => Number((value / norm).toFixed(6)));
+}
