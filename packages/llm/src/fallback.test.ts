@@ -1,14 +1,10 @@
 import { type FallbackAttempt, fallbackProvider, PromptheusError } from '@promptheus/core';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createGeminiProvider } from './gemini-provider.js';
 import { createOllamaProvider } from './ollama-provider.js';
-import { type LocalServer, startFakeGeminiServer, startFakeOllamaServer } from './testing/index.js';
-
-const servers: LocalServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((server) => server.close()));
-});
+import { closeAfterTest } from './test-helpers.js';
+import { startFakeGeminiServer, startFakeOllamaServer } from './testing/index.js';
 
 describe('fallbackProvider over the real SDKs', () => {
   it('a Gemini outage trips the breaker: the dead API is called only until it opens, Ollama answers', async () => {
@@ -21,7 +17,7 @@ describe('fallbackProvider over the real SDKs', () => {
           : { error: { status: 503, message: 'The service is currently unavailable.' } },
     });
     const ollama = await startFakeOllamaServer({ replies: () => '{"cause":"disk full"}' });
-    servers.push(gemini, ollama);
+    closeAfterTest(gemini, ollama);
     let clock = 0;
     const attempts: FallbackAttempt[] = [];
     const llm = fallbackProvider(
@@ -71,7 +67,7 @@ describe('fallbackProvider over the real SDKs', () => {
       ],
     });
     const ollama = await startFakeOllamaServer({ replies: ['local answer'] });
-    servers.push(gemini, ollama);
+    closeAfterTest(gemini, ollama);
     const llm = fallbackProvider([
       createGeminiProvider({ apiKey: 'key', baseUrl: gemini.url }),
       createOllamaProvider({ host: ollama.url }),

@@ -1,19 +1,15 @@
 import { type FallbackLlmProvider, PromptheusError } from '@promptheus/core';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createProviderFromEnv } from './from-env.js';
-import { type LocalServer, startFakeGeminiServer, startFakeOllamaServer } from './testing/index.js';
-
-const servers: LocalServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((server) => server.close()));
-});
+import { closeAfterTest } from './test-helpers.js';
+import { startFakeGeminiServer, startFakeOllamaServer } from './testing/index.js';
 
 const key = 'AIzaEnv-secret-key-000111222';
 
 describe('createProviderFromEnv', () => {
   it('returns null when nothing is configured, and touches no server', async () => {
     const gemini = await startFakeGeminiServer();
-    servers.push(gemini);
+    closeAfterTest(gemini);
     expect(createProviderFromEnv({})).toBeNull();
     expect(
       createProviderFromEnv({ GEMINI_API_KEY: '  ', LLM_URL: '', GEMINI_BASE_URL: gemini.url }),
@@ -23,7 +19,7 @@ describe('createProviderFromEnv', () => {
 
   it('builds Gemini from GEMINI_API_KEY', async () => {
     const gemini = await startFakeGeminiServer({ apiKey: key, replies: ['from gemini'] });
-    servers.push(gemini);
+    closeAfterTest(gemini);
     const llm = createProviderFromEnv({
       GEMINI_API_KEY: key,
       GEMINI_BASE_URL: gemini.url,
@@ -37,7 +33,7 @@ describe('createProviderFromEnv', () => {
 
   it('builds Ollama from LLM_URL (also the /api/generate form) and LLM_MODEL', async () => {
     const ollama = await startFakeOllamaServer({ models: ['phi3'], replies: ['from ollama'] });
-    servers.push(ollama);
+    closeAfterTest(ollama);
     const llm = createProviderFromEnv({ LLM_URL: `${ollama.url}/api/generate`, LLM_MODEL: 'phi3' });
     const result = await llm!.generateText({ prompt: 'x' });
     expect(result).toMatchObject({ text: 'from ollama', provider: 'ollama', model: 'phi3' });
@@ -49,7 +45,7 @@ describe('createProviderFromEnv', () => {
       replies: [{ error: { status: 500, message: 'Internal error' } }],
     });
     const ollama = await startFakeOllamaServer({ replies: ['fallback answer'] });
-    servers.push(gemini, ollama);
+    closeAfterTest(gemini, ollama);
     const llm = createProviderFromEnv({
       GEMINI_API_KEY: key,
       GEMINI_BASE_URL: gemini.url,
@@ -66,7 +62,7 @@ describe('createProviderFromEnv', () => {
 
   it('applies LLM_REQUESTS_PER_MINUTE as a budget that refuses instead of queueing', async () => {
     const ollama = await startFakeOllamaServer({ replies: () => 'ok' });
-    servers.push(ollama);
+    closeAfterTest(ollama);
     const llm = createProviderFromEnv({ LLM_URL: ollama.url, LLM_REQUESTS_PER_MINUTE: '2' })!;
     await llm.generateText({ prompt: 'a' });
     await llm.generateText({ prompt: 'b' });

@@ -1,37 +1,23 @@
 import { GoogleGenAI } from '@google/genai';
 import { isInvalidOutputError, PromptheusError, toJsonSchema } from '@promptheus/core';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createGeminiProvider } from './gemini-provider.js';
-import {
-  type FakeGeminiServer,
-  type FakeGeminiServerOptions,
-  retryInfo,
-  startFakeGeminiServer,
-} from './testing/index.js';
+import { closeAfterTest, errorOf } from './test-helpers.js';
+import { type FakeGeminiServerOptions, retryInfo, startFakeGeminiServer } from './testing/index.js';
 
 const apiKey = 'AIzaTest-secret-key-0123456789';
-const servers: FakeGeminiServer[] = [];
 async function start(options: FakeGeminiServerOptions = {}) {
   const server = await startFakeGeminiServer({ apiKey, ...options });
-  servers.push(server);
+  closeAfterTest(server);
   return server;
 }
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((server) => server.close()));
-});
 
 const rcaSchema = z.object({
   summary: z.string(),
   cause: z.string(),
   confidence: z.number().min(0).max(1),
 });
-
-const errorOf = (promise: Promise<unknown>) =>
-  promise.then(
-    () => undefined,
-    (error: unknown) => error,
-  );
 
 describe('createGeminiProvider', () => {
   it('sends the model, system instruction, contents and generation config, and reports usage', async () => {

@@ -1,30 +1,18 @@
 import { isInvalidOutputError, PromptheusError, toJsonSchema } from '@promptheus/core';
 import { Ollama } from 'ollama';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createOllamaProvider, normalizeOllamaHost } from './ollama-provider.js';
-import {
-  type FakeOllamaServer,
-  type FakeOllamaServerOptions,
-  startFakeOllamaServer,
-} from './testing/index.js';
+import { closeAfterTest, errorOf } from './test-helpers.js';
+import { type FakeOllamaServerOptions, startFakeOllamaServer } from './testing/index.js';
 
-const servers: FakeOllamaServer[] = [];
 async function start(options: FakeOllamaServerOptions = {}) {
   const server = await startFakeOllamaServer(options);
-  servers.push(server);
+  closeAfterTest(server);
   return server;
 }
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((server) => server.close()));
-});
 
 const verdict = z.object({ cause: z.string(), severity: z.enum(['low', 'high']) });
-const errorOf = (promise: Promise<unknown>) =>
-  promise.then(
-    () => undefined,
-    (error: unknown) => error,
-  );
 
 describe('createOllamaProvider', () => {
   it('chats with the model, system prompt and options, streaming, and reports usage', async () => {

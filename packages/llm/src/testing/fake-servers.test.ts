@@ -1,12 +1,8 @@
 import { GoogleGenAI } from '@google/genai';
 import { Ollama } from 'ollama';
-import { afterEach, describe, expect, it } from 'vitest';
-import { type LocalServer, startFakeGeminiServer, startFakeOllamaServer } from './index.js';
-
-const servers: LocalServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((server) => server.close()));
-});
+import { describe, expect, it } from 'vitest';
+import { closeAfterTest } from '../test-helpers.js';
+import { startFakeGeminiServer, startFakeOllamaServer } from './index.js';
 
 describe('fake API servers, read by the real SDKs', () => {
   it('Gemini streamGenerateContent arrives as SSE events the SDK assembles', async () => {
@@ -14,7 +10,7 @@ describe('fake API servers, read by the real SDKs', () => {
       apiKey: 'k',
       replies: ['a reply long enough to be split into several events'],
     });
-    servers.push(server);
+    closeAfterTest(server);
     const client = new GoogleGenAI({ apiKey: 'k', httpOptions: { baseUrl: server.url } });
     const stream = await client.models.generateContentStream({ model: 'gemini-2.5-flash', contents: 'hi' });
     const pieces: string[] = [];
@@ -36,7 +32,7 @@ describe('fake API servers, read by the real SDKs', () => {
     const server = await startFakeGeminiServer({
       replies: [{ error: { status: 503, message: 'overloaded' } }],
     });
-    servers.push(server);
+    closeAfterTest(server);
     const client = new GoogleGenAI({ apiKey: 'k', httpOptions: { baseUrl: server.url } });
     const error = await client.models
       .generateContent({ model: 'gemini-2.5-flash', contents: 'hi' })
@@ -49,7 +45,7 @@ describe('fake API servers, read by the real SDKs', () => {
 
   it('Ollama /api/generate streams and answers in one piece with stream: false; /api/tags lists models', async () => {
     const server = await startFakeOllamaServer({ replies: ['streamed answer', 'single answer'] });
-    servers.push(server);
+    closeAfterTest(server);
     const client = new Ollama({ host: server.url });
     let streamed = '';
     let evalCount = 0;
@@ -73,7 +69,7 @@ describe('fake API servers, read by the real SDKs', () => {
 
   it('Ollama reports a model that is not pulled with its 404 body', async () => {
     const server = await startFakeOllamaServer();
-    servers.push(server);
+    closeAfterTest(server);
     const error = await new Ollama({ host: server.url })
       .chat({ model: 'mistral', messages: [{ role: 'user', content: 'hi' }] })
       .catch((caught: unknown) => caught);
