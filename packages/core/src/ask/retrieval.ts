@@ -54,8 +54,10 @@ export interface CatalogIndex {
   readonly nameStems: readonly (readonly string[])[];
   /** Name length of each metric (shorter names win ties). */
   readonly nameLengths: Uint16Array;
-  /** Ranking flags of each metric: capacity words, `_created`, byte or second units. */
+  /** Ranking flags of each metric: capacity words, `_created`, byte or second units, container or host scope. */
   readonly flags: Uint8Array;
+  /** Resources each metric's name is about (bit per resource: cpu, memory, disk, network, gpu). */
+  readonly resources: Uint8Array;
   /** Position of each metric in `snapshot.metrics`. */
   readonly positions: ReadonlyMap<CatalogMetric, number>;
   /** Normalised full value (`v1 search`) → label values. */
@@ -144,6 +146,7 @@ export function catalogIndex(snapshot: MetricCatalogSnapshot): CatalogIndex {
   const valueWordsCache = new Map<string, string[] | null>();
   const nameLengths = new Uint16Array(snapshot.metrics.length);
   const flags = new Uint8Array(snapshot.metrics.length);
+  const resources = new Uint8Array(snapshot.metrics.length);
   snapshot.metrics.forEach((metric, position) => {
     positions.set(metric, position);
     const stems = nameStemsOf(metric.name);
@@ -153,7 +156,10 @@ export function catalogIndex(snapshot: MetricCatalogSnapshot): CatalogIndex {
       (stems.some((word) => capacityStems.has(word)) ? capacityFlag : 0) |
       (metric.name.endsWith('_created') ? createdFlag : 0) |
       (metric.unit === 'bytes' || metric.unit === 'bits' ? bytesFlag : 0) |
-      (metric.unit === 'seconds' ? secondsFlag : 0);
+      (metric.unit === 'seconds' ? secondsFlag : 0) |
+      (containerPrefixes.has(splitName(metric.name)[0] ?? '') ? containerFlag : 0) |
+      (hostPrefixes.has(splitName(metric.name)[0] ?? '') ? hostFlag : 0);
+    resources[position] = resourceMask(stems);
     // name first so it wins over help and labels for the same metric
     for (const word of stems) addPosting(building, word, { metric: position, field: 'name' });
     for (const word of splitText(metric.help)) {
@@ -215,6 +221,7 @@ export function catalogIndex(snapshot: MetricCatalogSnapshot): CatalogIndex {
     nameStems,
     nameLengths,
     flags,
+    resources,
     positions,
     values,
     valueStems,
@@ -310,6 +317,36 @@ const capacityFlag = 1;
 const createdFlag = 2;
 const bytesFlag = 4;
 const secondsFlag = 8;
+const containerFlag = 16;
+const hostFlag = 32;
+
+/** First words of metric names about containers and pods (cAdvisor, kube-state-metrics). */
+const containerPrefixes = new Set(['container', 'pod', 'kube']);
+/** First words of metric names about whole machines (node_exporter, windows_exporter). */
+const hostPrefixes = new Set(['node', 'windows', 'host', 'machine']);
+const containerQuestionStems = new Set(
+  ['container', 'pod', 'kubernet', 'k8s', 'deployment', 'namespace'].map(stem),
+);
+const hostQuestionStems = new Set(['host', 'machine', 'server', 'vm', 'box', 'node'].map(stem));
+
+/** Resources a metric or a question is about; a question about one is rarely answered by another. */
+const resourceGroups: ReadonlyArray<readonly string[]> = [
+  ['cpu', 'processor', 'core'],
+  ['memory', 'mem', 'ram', 'heap', 'rss', 'swap'],
+  ['disk', 'filesystem', 'fs', 'storage', 'volume', 'drive', 'inode'],
+  ['network', 'net', 'nic', 'bandwidth', 'packet', 'interface'],
+  ['gpu', 'graphic', 'accelerator'],
+];
+const resourceBits = new Map<string, number>();
+resourceGroups.forEach((group, bit) => {
+  for (const word of group) resourceBits.set(stem(word), 1 << bit);
+});
+
+function resourceMask(stems: readonly string[]): number {
+  let mask = 0;
+  for (const word of stems) mask |= resourceBits.get(word) ?? 0;
+  return mask;
+}
 
 /**
  * Ranks the metrics of a catalog by relevance to a question: lexical matches over names
@@ -402,6 +439,10 @@ export function retrieveMetrics(
     scores[position]! += extra;
   }
   const intent = unitIntent(questionStems);
+  const questionResources = resourceMask([...questionStems]);
+  const askedContainers = [...questionStems].some((word) => containerQuestionStems.has(word));
+  const askedHosts = [...questionStems].some((word) => hostQuestionStems.has(word));
+  const resources = index.resources;
   const limit = options.limit ?? 10;
   // keep the best `limit` in a small sorted array instead of sorting every touched metric
   const candidates: Array<{ position: number; score: number; coverage: number; length: number }> = [];
@@ -418,6 +459,11 @@ export function retrieveMetrics(
     if (flag & createdFlag) score *= 0.5;
     if (intent === 'count' && flag & (bytesFlag | secondsFlag)) score *= 0.7;
     if (intent === 'bytes' && !(flag & bytesFlag)) score *= 0.7;
+    // "memory usage" is not answered by a CPU metric, nor "host CPU" by a container's
+    const resource = resources[position]!;
+    if (questionResources !== 0 && resource !== 0 && (resource & questionResources) === 0) score *= 0.6;
+    if (askedHosts && !askedContainers && flag & containerFlag) score *= 0.7;
+    if (askedContainers && !askedHosts && flag & hostFlag) score *= 0.7;
     if (score <= 0) continue;
     const length = index.nameLengths[position]!;
     if (candidates.length === limit) {

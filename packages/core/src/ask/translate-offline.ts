@@ -90,6 +90,8 @@ interface Features {
   aggregation: Aggregation | null;
   breakdown: number[][];
   which: number[] | null;
+  /** Words that name the label of the answer rather than the metric ("pods" in "top 3 pods by cpu"). */
+  answerWords: number[];
   ratio: boolean;
   percent: boolean;
   mean: boolean;
@@ -216,6 +218,7 @@ function analyze(tokens: readonly Token[]): Features {
     aggregation: null,
     breakdown: [],
     which: null,
+    answerWords: [],
     ratio: false,
     percent: false,
     mean: false,
@@ -458,6 +461,20 @@ function analyze(tokens: readonly Token[]): Features {
     // breakdowns: by X, per X, for each X, split by X
     if ((text === 'by' || text === 'per' || text === 'each' || text === 'every') && next) {
       if (text === 'by' && ['the', 'a'].includes(next)) continue;
+      // "top 3 pods by cpu": what follows "by" is the measure, the ranked words name the answer
+      const rankedStart = features.ranking?.phraseStart ?? null;
+      if (
+        text === 'by' &&
+        rankedStart !== null &&
+        position > rankedStart &&
+        position - rankedStart <= 3 &&
+        tokens.slice(rankedStart, position).every((token) => token.kind === 'word')
+      ) {
+        if (!features.which) features.which = range(rankedStart, position - 1);
+        features.answerWords.push(...range(rankedStart, position - 1));
+        use(position);
+        continue;
+      }
       const phrase = phraseAfter(tokens, position + 1);
       if (phrase.length > 0) {
         features.breakdown.push(phrase);
@@ -677,6 +694,8 @@ interface Resolved {
   readonly numerator: Matcher | null;
   /** Token indexes explained by this metric (name, HELP, labels, values). */
   readonly explained: Set<number>;
+  /** The other metrics ranked for the same words, best first (the chosen one included). */
+  readonly alternatives: readonly RetrievedMetric[];
 }
 
 interface Matcher {
@@ -950,7 +969,12 @@ function resolve(
   context: Context,
   words: readonly Token[],
   constraint: (metric: CatalogMetric) => boolean,
-  extra: { readonly contextWords?: readonly Token[]; readonly preferCounter?: boolean } = {},
+  extra: {
+    readonly contextWords?: readonly Token[];
+    readonly preferCounter?: boolean;
+    /** The question asks for a share of one metric (an error rate, a hit ratio, a used %). */
+    readonly wantsShare?: boolean;
+  } = {},
 ): Resolved | null {
   const { features, snapshot } = context;
   const inWords = new Set(words.map((word) => word.index));
@@ -1006,8 +1030,12 @@ function resolve(
   const all = extra.contextWords ? [...words, ...extra.contextWords] : words;
   for (const word of extra.contextWords ?? []) weights.set(word.index, 0.25);
   // words naming the breakdown label count little for choosing the metric
-  for (const phrase of features.breakdown)
+  for (const phrase of [...features.breakdown, features.answerWords])
     for (const position of phrase) if (!weights.has(position)) weights.set(position, 0.5);
+  // "memory usage": the resource is the subject, "usage" only says which aspect of it
+  if (all.some((word) => !aspectStems.has(word.stem) && !stopWords.has(word.text) && word.kind === 'word'))
+    for (const word of all)
+      if (aspectStems.has(word.stem) && !weights.has(word.index)) weights.set(word.index, 0.5);
   const ranked = retrieveMetrics(snapshot, all, {
     limit: 8,
     ignore: features.consumed,
@@ -1052,13 +1080,42 @@ function resolve(
     const naming = candidates.filter((entry) => (fit.get(entry) ?? 0) >= bestFit - 0.05 && fit.has(entry));
     if (naming.length > 0) candidates = [...naming, ...candidates.filter((entry) => !naming.includes(entry))];
   }
+  // "error rate %", "hit ratio": a metric that can be split into the part and the whole answers it
+  const leader = candidates[0]?.metric;
+  const leaderIsShare =
+    leader !== undefined &&
+    (leader.unit === 'ratio' ||
+      leader.unit === 'percent' ||
+      (leader.type === 'counter' && leader.unit === 'seconds'));
+  if (extra.wantsShare && candidates.length > 1 && !leaderIsShare) {
+    const top = candidates[0]!.score;
+    const splittable = candidates.filter(
+      (entry) => entry.score >= top * 0.6 && canFormShare(context, entry.metric, inWords),
+    );
+    if (splittable.length > 0 && !splittable.includes(candidates[0]!))
+      candidates = [...splittable, ...candidates.filter((entry) => !splittable.includes(entry))];
+  }
   if (extra.preferCounter) {
     const counters = candidates.filter((entry) => entry.metric.type === 'counter');
     if (counters.length > 0 && counters[0]!.score >= candidates[0]!.score * 0.5) candidates = counters;
   }
+  if (process.env['ASK_DEBUG'])
+    console.error(
+      'resolve',
+      words.map((w) => w.text).join(' '),
+      candidates
+        .slice(0, 5)
+        .map((c) => `${c.metric.name}:${c.score.toFixed(2)}`)
+        .join(' '),
+      [...boost]
+        .filter(([, v]) => v > 0)
+        .slice(0, 5)
+        .map(([p, v]) => `${snapshot.metrics[p]!.name}+${v.toFixed(2)}`)
+        .join(' '),
+    );
   const best = candidates[0];
   if (!best || best.score <= 0) return null;
-  return bind(context, best, words);
+  return { ...bind(context, best, words), alternatives: candidates };
 }
 
 /** True when a stem is a word of some metric name (not only of HELP texts or label values). */
@@ -1070,7 +1127,11 @@ function namesMetrics(index: CatalogIndex, stemmed: string): boolean {
 }
 
 /** Applies the mentioned label values to a chosen metric. */
-function bind(context: Context, retrieved: RetrievedMetric, words: readonly Token[]): Resolved {
+function bind(
+  context: Context,
+  retrieved: RetrievedMetric,
+  words: readonly Token[],
+): Omit<Resolved, 'alternatives'> {
   const { metric } = retrieved;
   const position = context.index.positions.get(metric) ?? -1;
   const inWords = new Set(words.map((word) => word.index));
@@ -1272,10 +1333,21 @@ function unitLabel(unit: string): string {
 function buildOne(context: Context): Built | null {
   const { features, words } = context;
   const constraint = constraintFor(context);
+  const wantsShare =
+    (features.ratio || features.percent || features.output?.kind === 'percent') &&
+    features.quantile === null &&
+    !features.comparison?.duration &&
+    !features.down &&
+    !features.up;
   const resolved = resolve(context, words, constraint, {
     preferCounter: features.ratio && !features.percent,
+    wantsShare,
   });
   if (!resolved) return null;
+  if (wantsShare && !resolved.numerator) {
+    const share = buildShare(context, resolved);
+    if (share) return share;
+  }
   const { metric } = resolved;
   const explained = resolved.explained;
   const groupBy = breakdownLabels(context, [metric], explained);
@@ -1669,6 +1741,11 @@ function buildCounter(
   };
 }
 
+/** Words naming an aspect of a resource (its use) rather than the resource. */
+const aspectStems = new Set(
+  ['use', 'usage', 'used', 'utilization', 'utilisation', 'consumption', 'consumed'].map(stem),
+);
+
 /** Nouns that ask for a speed, not a count, even with a window ("throughput over the last hour"). */
 const rateNouns = new Set(['throughput', 'bandwidth', 'speed', 'velocity', 'rps', 'qps', 'iops', 'tps']);
 
@@ -1767,11 +1844,271 @@ function countsEntities(context: Context, metric: CatalogMetric): boolean {
   );
 }
 
+/** Outcome words that come in pairs on sibling counters: `cache_hits_total` / `cache_misses_total`. */
+const complementWords: ReadonlyArray<readonly [string, string]> = [
+  ['hit', 'miss'],
+  ['hits', 'misses'],
+  ['success', 'failure'],
+  ['successes', 'failures'],
+  ['succeeded', 'failed'],
+  ['commit', 'rollback'],
+  ['commits', 'rollbacks'],
+  ['accepted', 'rejected'],
+  ['allowed', 'denied'],
+  ['allowed', 'blocked'],
+  ['granted', 'denied'],
+  ['ok', 'error'],
+  ['ok', 'errors'],
+];
+
+/** Words naming the whole a part is measured against. */
+const capacityWords = ['total', 'size', 'capacity', 'limit', 'quota', 'max', 'maximum', 'allocatable'];
+/** Words naming the used part, and the free part, of a capacity. */
+const usedWords = ['used', 'usage', 'utilized', 'consumed', 'occupied'];
+const freeWords = ['avail', 'available', 'free', 'remaining'];
+/** Question words asking for the used share ("disk usage %", "how full"). */
+const usedQuestionStems = new Set(
+  [
+    'used',
+    'usage',
+    'use',
+    'utilization',
+    'utilisation',
+    'full',
+    'fill',
+    'consumed',
+    'occupied',
+    'busy',
+    'load',
+  ].map(stem),
+);
+const freeQuestionStems = new Set(['free', 'available', 'avail', 'remaining', 'left', 'headroom'].map(stem));
+
+/** Names of `name` with one word swapped (snake_case or CamelCase part), keeping its case. */
+function swappedNames(name: string, from: string, to: string): string[] {
+  const names: string[] = [];
+  const pattern = new RegExp(
+    `(^|_)(${from})(?=_|$)|(?<=[a-z0-9])(${from[0]!.toUpperCase()}${from.slice(1)})(?=[A-Z_]|$)`,
+    'g',
+  );
+  for (const match of name.matchAll(pattern)) {
+    const start = match.index + (match[1]?.length ?? 0);
+    const word = match[2] ?? match[3]!;
+    const replacement = word[0] === word[0]!.toUpperCase() ? `${to[0]!.toUpperCase()}${to.slice(1)}` : to;
+    names.push(`${name.slice(0, start)}${replacement}${name.slice(start + word.length)}`);
+  }
+  return names;
+}
+
+/** The sibling of a counter with the opposite outcome (`hits` → `misses`), if the catalog has it. */
+function complementOf(
+  snapshot: MetricCatalogSnapshot,
+  metric: CatalogMetric,
+): { readonly metric: CatalogMetric; readonly word: string } | null {
+  if (metric.type !== 'counter') return null;
+  for (const [first, second] of complementWords) {
+    for (const [from, to] of [
+      [first, second],
+      [second, first],
+    ] as const) {
+      for (const name of swappedNames(metric.name, from, to)) {
+        const sibling = snapshot.byName.get(name);
+        if (sibling && sibling.type === 'counter') return { metric: sibling, word: from };
+      }
+    }
+  }
+  return null;
+}
+
+interface CapacityPair {
+  /** The used part (`x_used_bytes`) or the free part (`x_avail_bytes`). */
+  readonly part: CatalogMetric;
+  readonly partKind: 'used' | 'free';
+  /** The whole (`x_size_bytes`, `x_limit`, `MemTotal`). */
+  readonly whole: CatalogMetric;
+  /** Name stems the two share: what both measure (`node`, `filesystem`). */
+  readonly subject: readonly string[];
+}
+
+/** Sibling gauges naming a part and its whole: `x_used_bytes` / `x_size_bytes`, `MemAvailable` / `MemTotal`. */
+function capacityPairsOf(snapshot: MetricCatalogSnapshot, metric: CatalogMetric): CapacityPair[] {
+  if (metric.type === 'counter' || isHistogram(metric) || metric.type === 'summary') return [];
+  const pairs: CapacityPair[] = [];
+  const add = (
+    part: CatalogMetric,
+    partKind: 'used' | 'free',
+    whole: CatalogMetric,
+    words: readonly string[],
+  ) => {
+    if (part.type === 'counter' || whole.type === 'counter') return;
+    if (pairs.some((pair) => pair.part === part && pair.whole === whole)) return;
+    const drop = new Set(words.map(stem));
+    const subject = nameStemsOf(part.name).filter((word) => !drop.has(word));
+    pairs.push({ part, partKind, whole, subject });
+  };
+  for (const capacity of capacityWords) {
+    for (const [kind, list] of [
+      ['used', usedWords],
+      ['free', freeWords],
+    ] as const) {
+      for (const partWord of list) {
+        for (const name of swappedNames(metric.name, partWord, capacity)) {
+          const whole = snapshot.byName.get(name);
+          if (whole) add(metric, kind, whole, [partWord, capacity]);
+        }
+        for (const name of swappedNames(metric.name, capacity, partWord)) {
+          const part = snapshot.byName.get(name);
+          if (part) add(part, kind, metric, [partWord, capacity]);
+        }
+      }
+    }
+  }
+  return pairs;
+}
+
+/** True when the question can be answered as a share of this metric: a part and a whole. */
+function canFormShare(context: Context, metric: CatalogMetric, inWords: ReadonlySet<number>): boolean {
+  const position = context.index.positions.get(metric) ?? -1;
+  const outcome = context.mentions.some(
+    (mention) =>
+      mention.metrics.has(position) &&
+      mention.words.every((word) => inWords.has(word)) &&
+      (outcomeLabel.test(mention.label) || mention.operator !== '='),
+  );
+  if (outcome) return true;
+  if (complementOf(context.snapshot, metric)) return true;
+  return capacityPairsOf(context.snapshot, metric).length > 0;
+}
+
+/**
+ * Shares without an explicit operator: a counter against its opposite outcome
+ * (`hits / (hits + misses)`), a used or free gauge against its capacity (`1 - avail / size`), or
+ * a capacity against the gauge that fills it (`connections in use / max connections`).
+ */
+function buildShare(context: Context, resolved: Resolved): Built | null {
+  const { features, snapshot } = context;
+  const percent = features.percent || features.output?.kind === 'percent';
+  const explained = new Set(resolved.explained);
+  const scale = (expr: string) => (percent ? `100 * ${expr}` : expr);
+  const done = (
+    expr: string,
+    metrics: readonly CatalogMetric[],
+    groupBy: readonly string[],
+    reason: string,
+  ): Built => {
+    if (features.output?.kind === 'percent') features.output = null;
+    const names = metrics.map((metric) => metric.name);
+    return {
+      promql: expr,
+      reason,
+      metrics: names,
+      explained,
+      shape: {
+        metrics: names,
+        metricType: metrics[0]!.type,
+        unit: percent ? '%' : 'ratio',
+        groupBy,
+        ranking: null,
+        threshold: null,
+        single: groupBy.length === 0,
+        info: false,
+        max: percent ? 100 : 1,
+      },
+    };
+  };
+  const metric = resolved.metric;
+  // a counter and its opposite outcome
+  const complement = complementOf(snapshot, metric);
+  if (complement) {
+    const groupBy = breakdownLabels(context, [metric, complement.metric], explained);
+    const matchers = resolved.matchers.filter((matcher) => complement.metric.labels.has(matcher.label));
+    const rate = (target: CatalogMetric) =>
+      aggregate('sum', groupBy, `rate(${renderSelector(target.name, matchers)}[${context.window}])`);
+    const part = rate(metric);
+    return done(
+      scale(`${part} / (${part} + ${rate(complement.metric)})`),
+      [metric, complement.metric],
+      groupBy,
+      `share of ${metric.name} among it and ${complement.metric.name}`,
+    );
+  }
+  if (metric.type === 'counter' || isHistogram(metric) || metric.type === 'summary') return null;
+  if (metric.unit === 'ratio' || metric.unit === 'percent') return null;
+  const questionStems = new Set(
+    contentWords(context.words, features.consumed).flatMap((word) => [word.stem, ...synonymsOf(word.stem)]),
+  );
+  const wantsFree =
+    context.words.some((word) => freeQuestionStems.has(word.stem)) &&
+    !context.words.some((word) => usedQuestionStems.has(word.stem));
+  // a part and its whole among the metrics ranked for the question: the pair whose shared
+  // subject the question names best
+  let best: { pair: CapacityPair; score: number } | null = null;
+  resolved.alternatives.forEach((entry, rank) => {
+    for (const pair of capacityPairsOf(snapshot, entry.metric)) {
+      if (pair.subject.length === 0) continue;
+      const covered = pair.subject.filter((word) => questionStems.has(word)).length / pair.subject.length;
+      if (covered === 0) continue;
+      const freeMatch = (pair.partKind === 'free') === wantsFree ? 0.01 : 0;
+      const preferAvail = pair.partKind === 'free' && /avail/i.test(pair.part.name) ? 0.005 : 0;
+      const score = covered + freeMatch + preferAvail - rank * 0.001;
+      if (!best || score > best.score) best = { pair, score };
+    }
+  });
+  const chosen = best as { pair: CapacityPair; score: number } | null;
+  if (chosen) {
+    const { part, whole, partKind } = chosen.pair;
+    const mentioned = context.mentions.filter(
+      (mention) =>
+        mention.strength >= 0.8 &&
+        mention.operator === '=' &&
+        part.labels.get(mention.label)?.values.includes(mention.value) &&
+        whole.labels.get(mention.label)?.values.includes(mention.value),
+    );
+    const matchers: Matcher[] = [];
+    for (const mention of mentioned) {
+      const label = part.labels.get(mention.label);
+      if (matchers.some((matcher) => matcher.label === mention.label)) continue;
+      for (const word of mention.words) explained.add(word);
+      if (label && label.values.length === 1 && !label.truncated) continue;
+      matchers.push({ label: mention.label, operator: '=', value: mention.value });
+    }
+    for (const word of context.words) {
+      const namesSubject = chosen.pair.subject.some(
+        (subject) => subject === word.stem || synonymsOf(subject).has(word.stem),
+      );
+      if (namesSubject || usedQuestionStems.has(word.stem) || freeQuestionStems.has(word.stem))
+        explained.add(word.index);
+    }
+    const groupBy = breakdownLabels(context, [part, whole], explained);
+    const side = (target: CatalogMetric) => {
+      const selector = renderSelector(target.name, matchers);
+      return groupBy.length > 0 ? aggregate('sum', groupBy, selector) : selector;
+    };
+    const fraction = `${side(part)} / ${side(whole)}`;
+    const expr = (partKind === 'free') === wantsFree ? fraction : `(1 - ${fraction})`;
+    return done(
+      percent && expr.startsWith('(') ? `100 * ${expr}` : scale(expr),
+      [part, whole],
+      groupBy,
+      `${wantsFree ? 'free' : 'used'} share of ${whole.name} from ${part.name}`,
+    );
+  }
+  return null;
+}
+
 /** Two metrics combined: `A / B`, `A vs B`, `A as % of B`, `A minus B`. */
 function buildTwoOperands(context: Context): Built | null {
   const { features, tokens } = context;
   const operator = features.operator!;
-  const { left, right, outside } = operandWords(tokens, operator.at);
+  const split = operandWords(tokens, operator.at);
+  // "A vs B for every pod": the breakdown belongs to both sides, not to the one it is written in
+  const bothSides = new Set(features.breakdown.flat());
+  const left = split.left.filter((token) => !bothSides.has(token.index));
+  const right = split.right.filter((token) => !bothSides.has(token.index));
+  const outside = [
+    ...split.outside,
+    ...[...split.left, ...split.right].filter((token) => bothSides.has(token.index)),
+  ];
   if (left.length === 0 || right.length === 0)
     return buildOne({ ...context, features: { ...features, operator: null } });
   const leftResolved = resolve(context, left, () => true, { contextWords: outside });
