@@ -105,3 +105,28 @@ export function errorMessage(error: unknown): string {
   if (typeof error === 'string') return error;
   return 'unknown error';
 }
+
+/**
+ * System and undici error codes of a network call that could not reach its server or lost the
+ * connection (`ECONNREFUSED`, `ECONNRESET`, `UND_ERR_SOCKET`, ...): failures worth retrying.
+ *
+ * @example
+ * ```ts
+ * const retryable = typeof error.code === 'string' && NETWORK_ERROR_CODES.has(error.code);
+ * ```
+ */
+export const NETWORK_ERROR_CODES: ReadonlySet<string> = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'UND_ERR_CLOSED',
+]);

@@ -1,4 +1,4 @@
-import { PromptheusError } from '@promptheus/core';
+import { NETWORK_ERROR_CODES, PromptheusError } from '@promptheus/core';
 
 /**
  * Why an LLM call failed, in `error.details.reason` of the `PromptheusError` the providers throw.
@@ -68,22 +68,6 @@ function safeCause(cause: unknown, secret: string | undefined): unknown {
   return copy;
 }
 
-const networkCodes = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EPIPE',
-  'UND_ERR_SOCKET',
-  'UND_ERR_CONNECT_TIMEOUT',
-  'UND_ERR_HEADERS_TIMEOUT',
-  'UND_ERR_BODY_TIMEOUT',
-  'UND_ERR_CLOSED',
-]);
-
 /**
  * The network failure behind an error (`ECONNREFUSED`, `fetch failed`, a socket closed early),
  * or `undefined` when the error is something else.
@@ -92,7 +76,7 @@ export function networkFailure(error: unknown): string | undefined {
   let current: unknown = error;
   for (let depth = 0; depth < 5 && current !== null && typeof current === 'object'; depth++) {
     const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string' && networkCodes.has(code)) return code;
+    if (typeof code === 'string' && NETWORK_ERROR_CODES.has(code)) return code;
     current = (current as { cause?: unknown }).cause;
   }
   if (error instanceof TypeError && /fetch failed|terminated|network/i.test(error.message))

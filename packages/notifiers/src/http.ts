@@ -1,4 +1,4 @@
-import { deadline, PromptheusError } from '@promptheus/core';
+import { deadline, NETWORK_ERROR_CODES, PromptheusError } from '@promptheus/core';
 import { singleLine } from './format.js';
 
 /** The `fetch` function the HTTP notifiers call; the global one unless the user passes their own. */
@@ -24,22 +24,6 @@ export interface PostJsonOptions {
   readonly signal?: AbortSignal;
 }
 
-const networkCodes = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'ETIMEDOUT',
-  'EPIPE',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'UND_ERR_SOCKET',
-  'UND_ERR_CONNECT_TIMEOUT',
-  'UND_ERR_HEADERS_TIMEOUT',
-  'UND_ERR_BODY_TIMEOUT',
-  'UND_ERR_CLOSED',
-]);
-
 /**
  * The system error code behind a failed network call (`ECONNREFUSED`, `ECONNRESET`, ...), found on
  * the error or its causes; undefined when there is none. Only the code is ever shown, never the
@@ -58,7 +42,7 @@ export function networkErrorCode(error: unknown): string | undefined {
 /** True when a failed call looks like a network failure worth retrying. */
 export function isNetworkError(error: unknown): boolean {
   const code = networkErrorCode(error);
-  if (code !== undefined) return networkCodes.has(code) || code.startsWith('UND_ERR');
+  if (code !== undefined) return NETWORK_ERROR_CODES.has(code) || code.startsWith('UND_ERR');
   return error instanceof TypeError;
 }
 
