@@ -1,7 +1,7 @@
-import { type EmailConfig, PromptheusError } from '@promptheus/core';
+import type { EmailConfig } from '@promptheus/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createEmailNotifier, emailNotifierFromEnv, renderEmail, smtpError } from './email-notifier.js';
-import { anomalyFixture, payloadFixture, rcaFixture } from './test-fixtures.js';
+import { anomalyFixture, failure, payloadFixture, rcaFixture } from './test-fixtures.js';
 import { type SmtpPeer, type SmtpPeerOptions, startSmtpPeer } from './test-peers.js';
 
 const recipientsConfig = (overrides: Partial<EmailConfig> = {}): EmailConfig => ({
@@ -38,15 +38,6 @@ async function notifierFor(options: SmtpPeerOptions = {}, config: EmailConfig | 
       current = next;
     },
   };
-}
-
-async function failure(promise: Promise<unknown>): Promise<PromptheusError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  if (!PromptheusError.isInstance(error)) throw new Error(`expected a PromptheusError, got ${String(error)}`);
-  return error;
 }
 
 describe('createEmailNotifier against a real SMTP server', () => {

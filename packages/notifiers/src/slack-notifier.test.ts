@@ -1,7 +1,7 @@
-import { PromptheusError } from '@promptheus/core';
+import type { PromptheusError } from '@promptheus/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSlackNotifier, renderSlackMessage, slackNotifierFromEnv } from './slack-notifier.js';
-import { anomalyFixture, payloadFixture, rcaFixture } from './test-fixtures.js';
+import { anomalyFixture, failure, payloadFixture, rcaFixture } from './test-fixtures.js';
 import { type HttpPeer, startHttpPeer } from './test-peers.js';
 
 let peer: HttpPeer | undefined;
@@ -11,15 +11,6 @@ afterEach(async () => {
 });
 
 const SECRET_PATH = '/services/T000/B000/XXXXsecretTOKENxxxx';
-
-async function failure(promise: Promise<unknown>): Promise<PromptheusError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  if (!PromptheusError.isInstance(error)) throw new Error(`expected a PromptheusError, got ${String(error)}`);
-  return error;
-}
 
 function expectNoSecret(error: PromptheusError) {
   const shown = error.message + JSON.stringify(error.toJSON());

@@ -1,4 +1,4 @@
-import type { Anomaly, NotificationPayload, Rca } from '@promptheus/core';
+import { type Anomaly, type NotificationPayload, PromptheusError, type Rca } from '@promptheus/core';
 
 /** An anomaly for tests; fields can be overridden. */
 export function anomalyFixture(overrides: Partial<Anomaly> = {}): Anomaly {
@@ -54,4 +54,14 @@ export function payloadFixture(overrides: Partial<NotificationPayload> = {}): No
     createdAt: Date.UTC(2025, 0, 2, 3, 4, 7),
     ...overrides,
   };
+}
+
+/** The `PromptheusError` a promise rejects with; fails the test when it resolves or rejects with anything else. */
+export async function failure(promise: Promise<unknown>): Promise<PromptheusError> {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  if (!PromptheusError.isInstance(error)) throw new Error(`expected a PromptheusError, got ${String(error)}`);
+  return error;
 }

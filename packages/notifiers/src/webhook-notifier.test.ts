@@ -1,6 +1,6 @@
-import { PromptheusError } from '@promptheus/core';
+import type { PromptheusError } from '@promptheus/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { anomalyFixture, payloadFixture, rcaFixture } from './test-fixtures.js';
+import { anomalyFixture, failure, payloadFixture, rcaFixture } from './test-fixtures.js';
 import { type HttpPeer, startHttpPeer } from './test-peers.js';
 import { createWebhookNotifier, type WebhookMessage } from './webhook-notifier.js';
 
@@ -9,15 +9,6 @@ afterEach(async () => {
   await peer?.close();
   peer = undefined;
 });
-
-async function failure(promise: Promise<unknown>): Promise<PromptheusError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  if (!PromptheusError.isInstance(error)) throw new Error(`expected a PromptheusError, got ${String(error)}`);
-  return error;
-}
 
 describe('createWebhookNotifier against a local HTTP receiver', () => {
   it('posts an Alertmanager-shaped JSON payload with custom headers and an idempotency key', async () => {
