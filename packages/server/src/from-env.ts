@@ -10,7 +10,6 @@ import {
   createPrometheusClient,
   createPrometheusSource,
   createStoreTargets,
-  defaultDetectors,
   errorMessage,
   type LlmProvider,
   type Notifier,
@@ -22,6 +21,7 @@ import type { Hono } from 'hono';
 import { createApp } from './app.js';
 import { createAskService } from './ask-service.js';
 import { configWarnings, type Env, isLoopback, loadConfig, type ServerConfig } from './config.js';
+import { serverDetectors } from './detectors.js';
 import { createLiveHub, type LiveHub } from './live.js';
 import { createLogger, type Logger, redactUrl } from './logger.js';
 import { createServerMetrics } from './metrics.js';
@@ -178,7 +178,7 @@ export async function createServerFromEnv(
     });
     monitor = createMonitor({
       source,
-      detectors: defaultDetectors({ zScore: { threshold: config.monitor.zThreshold } }),
+      detectors: serverDetectors({ zThreshold: config.monitor.zThreshold }),
       store,
       analyst: createAnalyst({ llm, store, events }),
       dispatcher,

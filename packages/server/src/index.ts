@@ -9,6 +9,7 @@ export { createApp, DEFAULT_APP_CONFIG } from './app.js';
 export { createAskService } from './ask-service.js';
 export type { Env, ServerConfig } from './config.js';
 export { configWarnings, isLoopback, loadConfig } from './config.js';
+export { type ServerDetectorsOptions, serverDetectors } from './detectors.js';
 export type { PromptheusServer, ServerFromEnvOptions } from './from-env.js';
 export { createServerFromEnv } from './from-env.js';
 export { bearerToken, tokenMatches } from './http/auth.js';

@@ -3,6 +3,14 @@ import type { Detector, DetectorFinding } from '../contracts/detector.js';
 import type { Evidence } from '../model/anomaly.js';
 import type { Severity } from '../model/common.js';
 import type { Sample } from '../model/sample.js';
+import {
+  type CounterPolicy,
+  counterModeResolver,
+  counterRate,
+  MODE_RATE,
+  MODE_SKIP,
+  quietCounterPolicy,
+} from './counters.js';
 import { formatValue } from './format.js';
 import { scoreToSurprise, surpriseToScore } from './math.js';
 import { parseDetectorOptions } from './options.js';
@@ -50,6 +58,15 @@ export interface NoveltyDetectorOptions {
    * @default every sample
    */
   readonly include?: (sample: Sample) => boolean;
+  /**
+   * How cumulative counters are judged (see {@link CounterPolicy}): `'rate'` judges the
+   * per-second increase between consecutive samples (resets handled like Prometheus), `'raw'` the
+   * cumulative value, `'skip'` leaves them out; or a function of the metric name choosing per
+   * series (called once per series). The default rates counters and skips histogram buckets and
+   * `_created` series, which keep no state.
+   * @default quietCounterPolicy
+   */
+  readonly counters?: CounterPolicy;
 }
 
 /** Options of the daily-seasonal part. */
@@ -108,6 +125,12 @@ const optionsSchema = z.object({
   dayWeight: z.number().gt(0).max(1),
   span: z.number().int().min(1).max(1000),
   baselineWeight: z.number().gt(0).max(1),
+  counters: z.union([
+    z.enum(['rate', 'raw', 'skip']),
+    z.custom<(metric: string) => 'rate' | 'raw' | 'skip'>((value) => typeof value === 'function', {
+      message: "must be 'rate', 'raw', 'skip' or a function of the metric name",
+    }),
+  ]),
 });
 
 /** Everything the engine needs to build one kind of novelty detector. */
@@ -126,7 +149,12 @@ const BASELINE = 2;
 const DEVIATION_INDEX = 3;
 const DEVIATION_COUNT = 4;
 const DEVIATION_SUM = 5;
-const HEADER = 6;
+/** Counter mode code of the series (see counters.ts). */
+const MODE = 6;
+/** Previous raw value and timestamp of a rated counter (timestamp NaN before the first). */
+const PREVIOUS_VALUE = 7;
+const PREVIOUS_TIME = 8;
+const HEADER = 9;
 
 // Scratch slots describing the last measured sample.
 const RANGE_SURPRISE = 0;
@@ -162,9 +190,11 @@ export function createNoveltyDetector(config: NoveltyEngineConfig): Detector {
       dayWeight: options.dayWeight ?? 0.5,
       span: options.span ?? 12,
       baselineWeight: options.baselineWeight ?? 0.05,
+      counters: options.counters ?? quietCounterPolicy,
     },
     config.factory,
   );
+  const modeOf = counterModeResolver(parsed.counters, config.factory);
   const { name, threshold, buckets, dayWeight, span, baselineWeight, minSamples } = parsed;
   const shape: CalibratorShape = {
     keep: KEEP,
@@ -204,12 +234,15 @@ export function createNoveltyDetector(config: NoveltyEngineConfig): Detector {
   let positionIds: Array<string | undefined> = [];
   let positionStates: Array<Float64Array | undefined> = [];
   const scratch = new Float64Array(SCRATCH);
+  /** The state of every skipped series: shared and empty. */
+  const skipped = new Float64Array(0);
 
   function createState(): Float64Array {
     const state = new Float64Array(stateSize);
     state[FIRST_TIME] = Number.NaN;
     state[CURRENT_DAY] = Number.NaN;
     state[BASELINE] = Number.NaN;
+    state[PREVIOUS_TIME] = Number.NaN;
     if (rangeHigh >= 0) resetCalibrator(state, rangeHigh, shape);
     if (rangeLow >= 0) resetCalibrator(state, rangeLow, shape);
     if (seasonalCalibrator >= 0) resetCalibrator(state, seasonalCalibrator, shape);
@@ -319,13 +352,16 @@ export function createNoveltyDetector(config: NoveltyEngineConfig): Detector {
     return Math.min(buckets - 1, Math.floor((timeOfDay / DAY_MS) * buckets));
   }
 
-  function explain(sample: Sample): { reason: string; evidence: Evidence } {
-    const value = sample.value;
+  /** Reason and evidence of a finding on `value` (the rate of a counter when `rated`). */
+  function explain(sample: Sample, value: number, rated: boolean): { reason: string; evidence: Evidence } {
     const rangeSurprise = scratch[RANGE_SURPRISE]!;
     const seasonalSurprise = scratch[SEASONAL_SURPRISE]!;
     const volatilitySurprise = scratch[VOLATILITY_SURPRISE]!;
     const count = scratch[HISTORY_COUNT]!;
-    const evidence: Record<string, number | string> = { value };
+    const evidence: Record<string, number | string> = { value: sample.value };
+    if (rated) evidence.rate = value;
+    const unit = rated ? '/s' : '';
+    const format = (number: number) => `${formatValue(number)}${unit}`;
     if (features.range) {
       evidence.rangeSurprise = round(rangeSurprise);
       if (Number.isFinite(scratch[RANGE_HIGH]!)) evidence.recentHigh = scratch[RANGE_HIGH]!;
@@ -340,19 +376,21 @@ export function createNoveltyDetector(config: NoveltyEngineConfig): Detector {
       if (volatilitySurprise > 0) evidence.volatility = scratch[VOLATILITY_VALUE]!;
     }
     const metric = sample.metric;
+    const current = rated ? `${metric} increases by ${format(value)}` : `${metric} is ${format(value)}`;
+    const values = rated ? 'rates' : 'values';
     let reason: string;
     if (rangeSurprise >= seasonalSurprise && rangeSurprise >= volatilitySurprise) {
       const high = scratch[RANGE_DIRECTION]! > 0;
       const bound = high ? scratch[RANGE_HIGH]! : scratch[RANGE_LOW]!;
       const beyond = high ? value > bound : value < bound;
       reason = beyond
-        ? `${metric} is ${formatValue(value)}, ${high ? 'above its highest' : 'below its lowest'} value (${formatValue(bound)}) in the last ${count} samples`
-        : `${metric} is ${formatValue(value)}, among its ${high ? 'highest' : 'lowest'} values in the last ${count} samples`;
+        ? `${current}, ${high ? 'above its highest' : 'below its lowest'} ${rated ? 'rate' : 'value'} (${format(bound)}) in the last ${count} samples`
+        : `${current}, among its ${high ? 'highest' : 'lowest'} ${values} in the last ${count} samples`;
     } else if (seasonalSurprise >= volatilitySurprise) {
       const expected = scratch[SEASONAL_EXPECTED]!;
-      reason = `${metric} is ${formatValue(value)}, ${value > expected ? 'above' : 'below'} its usual ${formatValue(expected)} at this time of day`;
+      reason = `${current}, ${value > expected ? 'above' : 'below'} its usual ${format(expected)} at this time of day`;
     } else {
-      reason = `${metric} fluctuates unusually: mean deviation ${formatValue(scratch[VOLATILITY_VALUE]!)} over its last ${span} samples, above its recent high of ${formatValue(scratch[VOLATILITY_HIGH]!)}`;
+      reason = `${rated ? `the rate of ${metric}` : metric} fluctuates unusually: mean deviation ${format(scratch[VOLATILITY_VALUE]!)} over its last ${span} samples, above its recent high of ${format(scratch[VOLATILITY_HIGH]!)}`;
     }
     return { reason, evidence };
   }
@@ -365,25 +403,36 @@ export function createNoveltyDetector(config: NoveltyEngineConfig): Detector {
       for (let index = 0; index < samples.length; index++) {
         const sample = samples[index]!;
         if (scores) scores[index] = 0;
-        const value = sample.value;
+        let value = sample.value;
         if (!Number.isFinite(value)) continue;
         if (include && !include(sample)) continue;
         let state = positionIds[index] === sample.seriesId ? positionStates[index] : undefined;
         if (!state) {
           state = series.get(sample.seriesId);
           if (!state) {
-            state = createState();
+            const mode = modeOf(sample);
+            state = mode === MODE_SKIP ? skipped : createState();
+            if (state !== skipped) state[MODE] = mode;
             series.set(sample.seriesId, state);
           }
           positionIds[index] = sample.seriesId;
           positionStates[index] = state;
+        }
+        if (state === skipped) continue;
+        const rated = state[MODE] === MODE_RATE;
+        if (rated) {
+          const rate = counterRate(state[PREVIOUS_VALUE]!, state[PREVIOUS_TIME]!, value, sample.timestamp);
+          state[PREVIOUS_VALUE] = value;
+          state[PREVIOUS_TIME] = sample.timestamp;
+          if (Number.isNaN(rate)) continue;
+          value = rate;
         }
         const surprise = measure(state, value, sample.timestamp);
         if (surprise > 0 && (scores || surprise >= thresholdSurprise)) {
           const score = surpriseToScore(surprise);
           if (scores) scores[index] = score;
           if (score >= threshold) {
-            const { reason, evidence } = explain(sample);
+            const { reason, evidence } = explain(sample, value, rated);
             if (!findings) findings = [];
             findings.push({
               sample,

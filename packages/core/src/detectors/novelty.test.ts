@@ -124,6 +124,58 @@ describe('range detector', () => {
   });
 });
 
+describe('novelty detectors on counters', () => {
+  /** A request counter scraped every 15 s: about 20 requests per second. */
+  function requests(length: number, seed: number): number[] {
+    const noise = random(seed);
+    let total = 0;
+    return Array.from({ length }, () => {
+      total += 15 * (20 + noise.gaussian());
+      return total;
+    });
+  }
+
+  it('judge the rate of a counter by default and report a burst in it', () => {
+    const values = requests(1200, 8);
+    // From sample 1100 on, 200 extra requests per second for one interval.
+    for (let index = 1100; index < values.length; index++) values[index]! += 3000;
+    const result = stream(rangeDetector(), values, { metric: 'http_requests_total', stepMs: 15_000 });
+    expect(flagged(result)).toEqual([1100]);
+    expect(result.findings[1100]!.reason).toMatch(
+      /^http_requests_total increases by 2\d\d(\.\d+)?\/s, above its highest rate \(2\d(\.\d+)?\/s\) in the last \d+ samples$/,
+    );
+    expect(result.findings[1100]!.evidence).toMatchObject({ value: values[1100] });
+    expect(result.findings[1100]!.evidence.rate as number).toBeGreaterThan(200);
+    // The raw cumulative value makes a new high on every sample: the burst is one more, missed.
+    const raw = stream(rangeDetector({ counters: 'raw' }), values, {
+      metric: 'http_requests_total',
+      stepMs: 15_000,
+    });
+    expect(flagged(raw)).toEqual([]);
+    expect(contractViolations(result)).toEqual([]);
+  });
+
+  it('keep no state for histogram buckets, and follow a policy function once per series', () => {
+    const calls: string[] = [];
+    const detector = adaptiveDetector({
+      counters: (metric) => {
+        calls.push(metric);
+        return metric.startsWith('skip_') ? 'skip' : 'rate';
+      },
+    });
+    const values = requests(300, 9);
+    values[250] = values[249]! + 1e7;
+    const buckets = stream(adaptiveDetector(), values, { metric: 'latency_seconds_bucket' });
+    expect(Math.max(...buckets.scores)).toBe(0);
+    const skipped = stream(detector, values, { metric: 'skip_this' });
+    expect(Math.max(...skipped.scores)).toBe(0);
+    const rated = stream(detector, values, { metric: 'jobs' });
+    expect(flagged(rated)).toContain(250);
+    expect(calls).toEqual(['skip_this', 'jobs']);
+    expect(() => rangeDetector({ counters: 'delta' as 'rate' })).toThrow(/rangeDetector: option "counters"/);
+  });
+});
+
 describe('seasonal detector', () => {
   it('flags a missing daily peak although every value is within the usual range', () => {
     const values = dailyWave(8);

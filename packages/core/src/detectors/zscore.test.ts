@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PromptheusError } from '../errors.js';
-import { contractViolations, flagged, random, sample, stream } from './test-helpers.js';
+import { quietCounterPolicy } from './counters.js';
+import { contractViolations, flagged, random, START, sample, stream } from './test-helpers.js';
 import { zScoreDetector } from './zscore.js';
 
 describe('zScoreDetector', () => {
@@ -47,7 +48,7 @@ describe('zScoreDetector', () => {
     expect(finding.severity).toBe('high');
   });
 
-  it('stays quiet on a flat line and on bounded noise, and flags a change after a constant window', () => {
+  it('stays quiet on a flat line and on bounded noise', () => {
     const flat = stream(zScoreDetector(), Array(50).fill(42));
     expect(flagged(flat)).toEqual([]);
     expect(Math.max(...flat.scores)).toBe(0);
@@ -57,9 +58,31 @@ describe('zScoreDetector', () => {
       (_, index) => (index % 2 === 0 ? 10 : 12) + noise.uniform() * 0.2,
     );
     expect(flagged(stream(zScoreDetector(), bounded))).toEqual([]);
-    const step = stream(zScoreDetector(), [...Array(10).fill(0), 3]);
+  });
+
+  it('does not judge a sample against a constant window by default (z is undefined there)', () => {
+    // go_goroutines sits at 10, then moves to 11: no finding, score 0.
+    const moved = stream(zScoreDetector(), [10, 10, 10, 10, 10, 11], { metric: 'go_goroutines' });
+    expect(flagged(moved)).toEqual([]);
+    expect(moved.scores).toEqual([0, 0, 0, 0, 0, 0]);
+    // The new value joins the window, so from then on the series has a spread to be judged by:
+    // a small move stays quiet, a jump far beyond it is reported.
+    const after = stream(zScoreDetector(), [10, 10, 10, 10, 10, 11, 11, 10, 30]);
+    expect(flagged(after)).toEqual([8]);
+    expect(after.findings[8]!.evidence).toMatchObject({ mean: 10.25, window: 8 });
+    expect(contractViolations(after)).toEqual([]);
+  });
+
+  it("flags any change after a constant window with constantWindow: 'flag'", () => {
+    const detector = zScoreDetector({ constantWindow: 'flag' });
+    const step = stream(detector, [...Array(10).fill(0), 3, 3]);
+    expect(flagged(step)).toEqual([10]);
     expect(step.findings[10]!.reason).toBe('cpu_usage is 3; its last 10 values were all 0');
-    expect(step.findings[10]!.evidence.z).toBeNull();
+    expect(step.findings[10]!.evidence).toMatchObject({ mean: 0, stddev: 0, z: null, window: 10 });
+    expect(step.findings[10]!.severity).toBe('high');
+    expect(step.scores[10]).toBeGreaterThan(0.9);
+    // An equal value after a constant window is still normal.
+    expect(flagged(stream(zScoreDetector({ constantWindow: 'flag' }), Array(20).fill(7)))).toEqual([]);
     expect(contractViolations(step)).toEqual([]);
   });
 
@@ -156,5 +179,135 @@ describe('zScoreDetector', () => {
     );
     expect(() => zScoreDetector({ threshold: 0 })).toThrow(/option "threshold"/);
     expect(() => zScoreDetector({ name: 'Z Score' })).toThrow(PromptheusError);
+    expect(() => zScoreDetector({ constantWindow: 'skip' as 'flag' })).toThrow(/option "constantWindow"/);
+    expect(() => zScoreDetector({ counters: 'delta' as 'rate' })).toThrow(/option "counters"/);
+  });
+  describe('counters', () => {
+    /** A counter scraped every second, growing by about 100 per second. */
+    const counter = (length: number, seed = 5) => {
+      const noise = random(seed);
+      const values: number[] = [];
+      let total = 5000;
+      for (let index = 0; index < length; index++) {
+        total += 100 + noise.gaussian() * 5;
+        values.push(total);
+      }
+      return values;
+    };
+
+    it('judges the raw cumulative value by default, as the original service did', () => {
+      // A counter that was idle and resumes at its usual pace: the raw value leaves its window.
+      const values = [...Array(10).fill(1000), 1001, 1002, 1003, 1004, 1005, 1006, 1020];
+      const raw = stream(zScoreDetector(), values, { metric: 'http_requests_total', stepMs: 1000 });
+      expect(flagged(raw).length).toBeGreaterThan(0);
+      expect(raw.findings[flagged(raw)[0]!]!.evidence.rate).toBeUndefined();
+    });
+
+    it("judges the per-second increase with counters: 'rate'", () => {
+      const rate = () => zScoreDetector({ counters: 'rate' });
+      const options = { metric: 'http_requests_total', stepMs: 1000 };
+      // A counter idle for a while that resumes at 10 per second: the raw value leaves its window
+      // tick after tick; its rate goes from a constant 0 to a steady 10 and nothing is reported.
+      const resumes = [...Array(10).fill(1000), 1010, 1020, 1030, 1040, 1050, 1060, 1070, 1080];
+      expect(flagged(stream(zScoreDetector(), resumes, options))).toEqual([11, 12, 13]);
+      expect(flagged(stream(rate(), resumes, options))).toEqual([]);
+      // Traffic stops: the raw value merely stays where it was, the rate drops to 0 and is reported.
+      const values = Array.from({ length: 30 }, (_, index) => 5000 + 100 * index + (index % 2) * 4);
+      const stops = [...values, values.at(-1)!];
+      expect(flagged(stream(zScoreDetector(), stops, options))).toEqual([]);
+      const stopped = stream(rate(), stops, options);
+      expect(flagged(stopped)).toEqual([30]);
+      expect(stopped.findings[30]!.reason).toMatch(
+        /^http_requests_total increases by 0\/s, .* below its mean rate of/,
+      );
+      // A steady counter: its rate is as noisy as its increments, no more.
+      const steady = stream(rate(), counter(2000), options);
+      expect(flagged(steady).length / 2000).toBeLessThan(0.035);
+      expect(contractViolations(steady)).toEqual([]);
+    });
+
+    it('reports a burst in the rate with the rate, the mean rate and the raw value', () => {
+      const values = [1000, 1010, 1021, 1030, 1041, 1050, 1060, 1071, 1080, 1090, 1600];
+      const detector = zScoreDetector({ counters: 'rate' });
+      const result = stream(detector, values, { metric: 'http_requests_total', stepMs: 2000 });
+      // The first sample only starts the rate: five rates are needed, so six samples.
+      expect(result.scores.slice(0, 6)).toEqual([0, 0, 0, 0, 0, 0]);
+      expect(flagged(result)).toEqual([10]);
+      const finding = result.findings[10]!;
+      expect(finding.evidence).toMatchObject({ value: 1600, rate: 255, threshold: 3, window: 9 });
+      expect(finding.evidence.meanRate as number).toBeCloseTo(5, 12);
+      expect(finding.reason).toMatch(
+        /^http_requests_total increases by 255\/s, \d+(\.\d+)? standard deviations above its mean rate of 5\/s over the last 9 intervals$/,
+      );
+      expect(finding.sample.value).toBe(1600);
+    });
+
+    it('treats a drop as a counter reset, like Prometheus', () => {
+      // About 10 per second; the process restarts and the counter starts again from 0, reaching 9.
+      const values = [1000, 1010, 1021, 1030, 1041, 1050, 1060, 1071, 1080, 1090, 9, 19, 30];
+      const result = stream(zScoreDetector({ counters: 'rate' }), values, {
+        metric: 'jobs_processed_total',
+        stepMs: 1000,
+      });
+      expect(flagged(result)).toEqual([]);
+      // A reset whose new value is far above the usual increase is a burst.
+      const burst = stream(zScoreDetector({ counters: 'rate' }), [...values.slice(0, 10), 900], {
+        metric: 'jobs_processed_total',
+        stepMs: 1000,
+      });
+      expect(flagged(burst)).toEqual([10]);
+      expect(burst.findings[10]!.evidence.rate).toBe(900);
+    });
+
+    it('skips samples whose timestamp did not move forward', () => {
+      const detector = zScoreDetector({ counters: 'rate' });
+      const scores = new Float64Array(1);
+      const observe = (value: number, second: number) =>
+        detector.observe([sample(value, { metric: 'x_total', timestamp: START + second * 1000 })], { scores })
+          .length;
+      for (let second = 0; second < 8; second++) observe(100 * second + (second % 2), second);
+      // The same evaluation seen twice: no rate, no finding, no state change.
+      expect(observe(700 + 1, 7)).toBe(0);
+      expect(scores[0]).toBe(0);
+      expect(observe(800, 8)).toBe(0);
+      expect(observe(5000, 9)).toBe(1);
+    });
+
+    it("leaves counters out with counters: 'skip', and judges gauges in every mode", () => {
+      const jump = [1, 2, 1, 2, 1, 2, 1, 2, 500];
+      for (const counters of ['skip', 'rate', 'raw'] as const) {
+        const detector = zScoreDetector({ counters });
+        expect(flagged(stream(detector, jump, { metric: 'queue_depth', seriesId: 'gauge' }))).toEqual([8]);
+      }
+      const skipping = stream(zScoreDetector({ counters: 'skip' }), jump, { metric: 'errors_total' });
+      expect(flagged(skipping)).toEqual([]);
+      expect(Math.max(...skipping.scores)).toBe(0);
+    });
+
+    it('decides the mode of a series once, from a function of the metric name', () => {
+      const calls: string[] = [];
+      const detector = zScoreDetector({
+        counters: (metric) => {
+          calls.push(metric);
+          return quietCounterPolicy(metric);
+        },
+      });
+      const batch = (tick: number) => [
+        sample(tick * 10 + (tick % 2), {
+          metric: 'requests_total',
+          seriesId: 'a',
+          timestamp: START + tick * 1000,
+        }),
+        sample(tick, { metric: 'latency_bucket', seriesId: 'b', timestamp: START + tick * 1000 }),
+        sample(tick % 2, { metric: 'queue_depth', seriesId: 'c', timestamp: START + tick * 1000 }),
+      ];
+      for (let tick = 0; tick < 20; tick++) detector.observe(batch(tick));
+      expect(calls).toEqual(['requests_total', 'latency_bucket', 'queue_depth']);
+      detector.forget!(['a']);
+      detector.observe(batch(20));
+      expect(calls).toEqual(['requests_total', 'latency_bucket', 'queue_depth', 'requests_total']);
+      const bad = zScoreDetector({ counters: () => 'sometimes' as 'raw' });
+      expect(() => bad.observe([sample(1)])).toThrow(/counters function returned "sometimes" for cpu_usage/);
+    });
   });
 });

@@ -2,10 +2,18 @@ import { z } from 'zod';
 import type { Detector, DetectorFinding } from '../contracts/detector.js';
 import type { Severity } from '../model/common.js';
 import type { Sample } from '../model/sample.js';
+import {
+  type CounterPolicy,
+  counterModeResolver,
+  counterRate,
+  MODE_RATE,
+  MODE_SKIP,
+  MODE_UNKNOWN,
+} from './counters.js';
 import { finiteOrNull, formatValue } from './format.js';
 import { gaussianSurprise, surpriseToScore } from './math.js';
 import { parseDetectorOptions } from './options.js';
-import { createSeriesSlots, growFloat64, growInt32 } from './series-slots.js';
+import { createSeriesSlots, growFloat64, growInt32, growUint8 } from './series-slots.js';
 
 /** Options of {@link zScoreDetector}. */
 export interface ZScoreDetectorOptions {
@@ -40,6 +48,26 @@ export interface ZScoreDetectorOptions {
    * @example `(sample) => !sample.metric.endsWith('_total')`
    */
   readonly include?: (sample: Sample) => boolean;
+  /**
+   * What to do when the window's values are all equal (a flat series): its standard deviation is
+   * 0, so z is undefined. `'ignore'` gives the next sample score 0 and no finding, whatever its
+   * value, as the original service did (a gauge that sat at 10 and moves to 11 is not an anomaly;
+   * the threshold rules watch hard limits). `'flag'` reports any different value (reason
+   * "... its last 10 values were all 10") and scores it as far beyond the threshold.
+   * @default 'ignore'
+   */
+  readonly constantWindow?: 'ignore' | 'flag';
+  /**
+   * How cumulative counters are judged (see {@link CounterPolicy}): `'raw'` computes z on the
+   * cumulative value, `'rate'` on the per-second increase between consecutive samples (resets
+   * handled like Prometheus; a series needs one more sample before it is judged), `'skip'` leaves
+   * counters out; or a function of the metric name choosing per series (called once per series).
+   * A z-score of a raw cumulative value mostly measures how long the process has been up;
+   * `defaultDetectors()` and the server use `quietCounterPolicy` (rates, buckets skipped).
+   * @default 'raw' (the original service's semantics)
+   * @example `zScoreDetector({ counters: 'rate' })`
+   */
+  readonly counters?: CounterPolicy;
 }
 
 const optionsSchema = z.object({
@@ -47,6 +75,13 @@ const optionsSchema = z.object({
   window: z.number().int().min(2).max(100_000),
   minSamples: z.number().int().min(2),
   threshold: z.number().positive().finite(),
+  constantWindow: z.enum(['ignore', 'flag']),
+  counters: z.union([
+    z.enum(['rate', 'raw', 'skip']),
+    z.custom<(metric: string) => 'rate' | 'raw' | 'skip'>((value) => typeof value === 'function', {
+      message: "must be 'rate', 'raw', 'skip' or a function of the metric name",
+    }),
+  ]),
 });
 
 /** Below this relative spread (about one unit in the last place) a window counts as constant. */
@@ -63,16 +98,25 @@ const RESOLUTION = 2 ** -52;
  * Details:
  * - The standard deviation is the **population** one (divides by the number of values), as
  *   NumPy's `std` does.
- * - A window whose values are all equal has no spread: any different value is anomalous (reason
- *   "... were all 0"), an equal one is not; nothing becomes NaN.
+ * - A window whose values are all equal has no spread, so z is undefined: by default the next
+ *   sample scores 0 and is not reported, whatever its value (`constantWindow: 'ignore'`, as the
+ *   original service skipped series with zero deviation); with `constantWindow: 'flag'` any
+ *   different value is anomalous (reason "... were all 0"). Nothing becomes NaN.
+ * - Cumulative counters (`_total`, `_count`, `_sum`, `_bucket`, `_created`) are judged on their
+ *   raw value by default, as the original service did; `counters: 'rate'` judges their per-second
+ *   increase instead (a drop is a counter reset), `'skip'` leaves them out, and a function chooses
+ *   per series. The choice is made once per series.
+ * - A rate uses the samples' timestamps: a series needs two samples before its rate is judged,
+ *   and a sample whose timestamp did not move forward is skipped (score 0).
  * - Mean and spread are updated incrementally (Welford) over a ring buffer and recomputed exactly
  *   every `window` samples, so values around 1e9 with tiny noise keep their precision.
  * - Non-finite values (NaN, ±Inf) are skipped: score 0, no finding, not added to the window.
  * - Score: `-ln` of the two-sided Gaussian tail of `z`, squashed into [0, 1) (0.5 at 3 sigma),
  *   strictly increasing in `|z|`, never exactly 1.
- * - Memory: `8 * window + 28` bytes of typed arrays per series (slabs grow by doubling), plus a
- *   map entry for the series id: about 230 bytes per series with the default window, 23 MB for
- *   100k series. Cost: about 50 ns per sample (a few hundred when scores are requested).
+ * - Memory: `8 * window + 29` bytes of typed arrays per series (16 more when counters can be
+ *   rated; slabs grow by doubling), plus a map entry for the series id: about 230 bytes per series
+ *   with the default window, 23 MB for 100k series. Cost: about 50 ns per sample (a few hundred
+ *   when scores are requested).
  *
  * @example
  * ```ts
@@ -81,13 +125,15 @@ const RESOLUTION = 2 ** -52;
  * ```
  */
 export function zScoreDetector(options: ZScoreDetectorOptions = {}): Detector {
-  const { name, window, minSamples, threshold } = parseDetectorOptions(
+  const { name, window, minSamples, threshold, constantWindow, counters } = parseDetectorOptions(
     optionsSchema,
     {
       name: options.name ?? 'zscore',
       window: options.window ?? 10,
       minSamples: options.minSamples ?? 5,
       threshold: options.threshold ?? 3,
+      constantWindow: options.constantWindow ?? 'ignore',
+      counters: options.counters ?? 'raw',
     },
     'zScoreDetector',
   );
@@ -106,6 +152,7 @@ export function zScoreDetector(options: ZScoreDetectorOptions = {}): Detector {
         ? () => severityOption
         : (absoluteZ: number): Severity => (absoluteZ >= 2 * threshold ? 'high' : 'medium');
   const include = options.include;
+  const flagConstant = constantWindow === 'flag';
 
   let values = new Float64Array(0);
   let counts = new Int32Array(0);
@@ -113,6 +160,13 @@ export function zScoreDetector(options: ZScoreDetectorOptions = {}): Detector {
   let replacements = new Int32Array(0);
   let means = new Float64Array(0);
   let squares = new Float64Array(0);
+  const modeOf = counterModeResolver(counters, 'zScoreDetector');
+  // Counter modes per slot (decided once per series) and, when rates are possible, the previous
+  // raw sample of each series.
+  const tracksRates = counters !== 'raw';
+  let modes = new Uint8Array(0);
+  let previousValues = new Float64Array(0);
+  let previousTimes = new Float64Array(0);
   const slots = createSeriesSlots((capacity) => {
     values = growFloat64(values, capacity * window);
     counts = growInt32(counts, capacity);
@@ -120,6 +174,11 @@ export function zScoreDetector(options: ZScoreDetectorOptions = {}): Detector {
     replacements = growInt32(replacements, capacity);
     means = growFloat64(means, capacity);
     squares = growFloat64(squares, capacity);
+    modes = growUint8(modes, capacity);
+    if (tracksRates) {
+      previousValues = growFloat64(previousValues, capacity);
+      previousTimes = growFloat64(previousTimes, capacity);
+    }
   });
 
   function recompute(slot: number, count: number): void {
@@ -167,6 +226,68 @@ export function zScoreDetector(options: ZScoreDetectorOptions = {}): Detector {
     if (replaced >= window) recompute(slot, count);
   }
 
+  function valueFinding(
+    sample: Sample,
+    score: number,
+    mean: number,
+    deviation: number,
+    constant: boolean,
+    zValue: number,
+    count: number,
+  ): DetectorFinding {
+    const value = sample.value;
+    const absoluteZ = Math.abs(zValue);
+    const direction = zValue > 0 ? 'above' : 'below';
+    return {
+      sample,
+      score,
+      severity: severityOf(constant ? Number.POSITIVE_INFINITY : absoluteZ),
+      reason: constant
+        ? `${sample.metric} is ${formatValue(value)}; its last ${count} values were all ${formatValue(mean)}`
+        : `${sample.metric} is ${formatValue(value)}, ${formatValue(absoluteZ)} standard deviations ${direction} its mean of ${formatValue(mean)} over the last ${count} values`,
+      evidence: {
+        value,
+        mean,
+        stddev: constant ? 0 : deviation,
+        z: constant ? null : finiteOrNull(zValue),
+        threshold,
+        window: count,
+      },
+    };
+  }
+
+  /** A finding on the rate of a counter; `mean` and `deviation` describe the recent rates. */
+  function rateFinding(
+    sample: Sample,
+    rate: number,
+    score: number,
+    mean: number,
+    deviation: number,
+    constant: boolean,
+    zValue: number,
+    count: number,
+  ): DetectorFinding {
+    const absoluteZ = Math.abs(zValue);
+    const direction = zValue > 0 ? 'above' : 'below';
+    return {
+      sample,
+      score,
+      severity: severityOf(constant ? Number.POSITIVE_INFINITY : absoluteZ),
+      reason: constant
+        ? `${sample.metric} increases by ${formatValue(rate)}/s; its rate was ${formatValue(mean)}/s in each of its last ${count} intervals`
+        : `${sample.metric} increases by ${formatValue(rate)}/s, ${formatValue(absoluteZ)} standard deviations ${direction} its mean rate of ${formatValue(mean)}/s over the last ${count} intervals`,
+      evidence: {
+        value: sample.value,
+        rate,
+        meanRate: mean,
+        stddevRate: constant ? 0 : deviation,
+        z: constant ? null : finiteOrNull(zValue),
+        threshold,
+        window: count,
+      },
+    };
+  }
+
   return {
     name,
     observe(samples, observeOptions) {
@@ -175,10 +296,26 @@ export function zScoreDetector(options: ZScoreDetectorOptions = {}): Detector {
       for (let index = 0; index < samples.length; index++) {
         const sample = samples[index]!;
         if (scores) scores[index] = 0;
-        const value = sample.value;
+        let value = sample.value;
         if (!Number.isFinite(value)) continue;
         if (include && !include(sample)) continue;
         const slot = slots.acquireAt(index, sample.seriesId);
+        let mode = modes[slot]!;
+        if (mode === MODE_UNKNOWN) {
+          mode = modeOf(sample);
+          modes[slot] = mode;
+          if (tracksRates) previousTimes[slot] = Number.NaN;
+        }
+        if (mode === MODE_SKIP) continue;
+        const rated = mode === MODE_RATE;
+        if (rated) {
+          const previousTime = previousTimes[slot]!;
+          const rate = counterRate(previousValues[slot]!, previousTime, value, sample.timestamp);
+          previousValues[slot] = value;
+          previousTimes[slot] = sample.timestamp;
+          if (Number.isNaN(rate)) continue;
+          value = rate;
+        }
         const count = counts[slot]!;
         if (count >= minSamples) {
           const mean = means[slot]!;
@@ -187,7 +324,7 @@ export function zScoreDetector(options: ZScoreDetectorOptions = {}): Detector {
           const constant = deviation <= Math.abs(mean) * CONSTANT_RELATIVE_SPREAD;
           let zValue: number;
           if (!constant) zValue = difference / deviation;
-          else if (difference === 0) zValue = 0;
+          else if (difference === 0 || !flagConstant) zValue = 0;
           else zValue = difference / (Math.max(Math.abs(mean), Math.abs(value)) * RESOLUTION);
           const absoluteZ = Math.abs(zValue);
           const anomalous = absoluteZ > threshold;
@@ -195,25 +332,12 @@ export function zScoreDetector(options: ZScoreDetectorOptions = {}): Detector {
             const score = surpriseToScore(gaussianSurprise(absoluteZ));
             if (scores) scores[index] = score;
             if (anomalous) {
-              const direction = difference > 0 ? 'above' : 'below';
-              const reason = constant
-                ? `${sample.metric} is ${formatValue(value)}; its last ${count} values were all ${formatValue(mean)}`
-                : `${sample.metric} is ${formatValue(value)}, ${formatValue(absoluteZ)} standard deviations ${direction} its mean of ${formatValue(mean)} over the last ${count} values`;
               if (!findings) findings = [];
-              findings.push({
-                sample,
-                score,
-                severity: severityOf(constant ? Number.POSITIVE_INFINITY : absoluteZ),
-                reason,
-                evidence: {
-                  value,
-                  mean,
-                  stddev: constant ? 0 : deviation,
-                  z: constant ? null : finiteOrNull(zValue),
-                  threshold,
-                  window: count,
-                },
-              });
+              findings.push(
+                rated
+                  ? rateFinding(sample, value, score, mean, deviation, constant, zValue, count)
+                  : valueFinding(sample, score, mean, deviation, constant, zValue, count),
+              );
             }
           }
         }
@@ -230,6 +354,7 @@ export function zScoreDetector(options: ZScoreDetectorOptions = {}): Detector {
         replacements[slot] = 0;
         means[slot] = 0;
         squares[slot] = 0;
+        modes[slot] = MODE_UNKNOWN;
       }
     },
   };
