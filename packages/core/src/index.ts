@@ -39,6 +39,7 @@ export {
 export * from './rca/index.js';
 export * from './store/memory-store.js';
 export * from './store/store-input.js';
+export * from './store/stored-record.js';
 export * from './util/abort.js';
 export * from './util/emitter.js';
 export * from './util/id.js';

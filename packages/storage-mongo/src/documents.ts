@@ -6,8 +6,10 @@ import {
   metricSnapshotSchema,
   notificationSchema,
   PromptheusError,
+  parseStoredRecord,
   promptHistoryEntrySchema,
   rcaSchema,
+  type StoredRecordSchema,
   silenceSchema,
   targetSchema,
 } from '@promptheus/core';
@@ -21,21 +23,6 @@ import {
 
 /** A stored document: the record without `id`, with `_id` instead. */
 export type StoredDocument = { _id: string } & Record<string, unknown>;
-
-/** The part of a zod schema this module uses. */
-interface RecordSchema<Output> {
-  safeParse(value: unknown):
-    | { readonly success: true; readonly data: Output }
-    | {
-        readonly success: false;
-        readonly error: {
-          readonly issues: ReadonlyArray<{
-            readonly path: ReadonlyArray<PropertyKey>;
-            readonly message: string;
-          }>;
-        };
-      };
-}
 
 /** The collections of the MongoDB store and the schema of their records. */
 export const COLLECTIONS = {
@@ -72,22 +59,22 @@ export function emailConfigToDocument(config: EmailConfig): StoredDocument {
  * and id when it is not valid.
  */
 export function fromDocument<Output>(
-  schema: RecordSchema<Output>,
+  schema: StoredRecordSchema<Output>,
   collection: string,
   document: Readonly<Record<string, unknown>>,
   options: { readonly withId?: boolean } = {},
 ): Output {
   const { _id, ...rest } = document;
   const candidate = options.withId === false ? rest : { id: _id, ...rest };
-  const result = schema.safeParse(candidate);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    const where = issue?.path.map(String).join('.') || 'document';
-    throw new PromptheusError(
-      'storage',
-      `MongoDB document ${String(_id)} of collection ${collection} is not a valid record: ${where}: ${issue?.message ?? 'invalid'}`,
-      { details: { collection, id: String(_id) } },
-    );
-  }
-  return result.data;
+  return parseStoredRecord(
+    schema,
+    candidate,
+    (problem) =>
+      new PromptheusError(
+        'storage',
+        `MongoDB document ${String(_id)} of collection ${collection} is not a valid record: ${problem}`,
+        { details: { collection, id: String(_id) } },
+      ),
+    'document',
+  );
 }

@@ -2,6 +2,7 @@ import {
   ANOMALY_PATCH_FIELDS,
   type Anomaly,
   type ChatSession,
+  describeKind,
   type MetricSnapshot,
   type Notification,
   type PromptHistoryEntry,
@@ -139,17 +140,11 @@ const isDuplicateKey = (error: unknown): error is Error & { code: number } =>
 /** Which unique index a duplicate-key error is about (`_id_`, `name_unique`, ...). */
 const duplicateIndex = (error: Error): string => /index: (\S+)/.exec(error.message)?.[1] ?? '_id_';
 
-const describeInput = (value: unknown): string => {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  return typeof value;
-};
-
 function checkConnection(connection: unknown): MongoConnectionOptions {
   if (typeof connection !== 'object' || connection === null) {
     throw new PromptheusError(
       'config',
-      `createMongoStore needs { client } or { uri } (got ${describeInput(connection)}); set MONGO_URI`,
+      `createMongoStore needs { client } or { uri } (got ${describeKind(connection)}); set MONGO_URI`,
     );
   }
   const { dbName } = connection as { dbName?: unknown };

@@ -10,10 +10,12 @@ import {
   type Notification,
   notificationSchema,
   type PromptHistoryEntry,
+  parseStoredRecord,
   promptHistoryEntrySchema,
   type Rca,
   rcaSchema,
   type Silence,
+  type StoredRecordSchema,
   silenceSchema,
   type Target,
   targetSchema,
@@ -45,23 +47,8 @@ export class InvalidRowError extends Error {
   }
 }
 
-/** The part of a zod schema this module uses. */
-interface RecordSchema<Output> {
-  safeParse(value: unknown):
-    | { readonly success: true; readonly data: Output }
-    | {
-        readonly success: false;
-        readonly error: {
-          readonly issues: ReadonlyArray<{
-            readonly path: ReadonlyArray<PropertyKey>;
-            readonly message: string;
-          }>;
-        };
-      };
-}
-
 function parse<Output>(
-  schema: RecordSchema<Output>,
+  schema: StoredRecordSchema<Output>,
   table: string,
   id: unknown,
   build: () => unknown,
@@ -72,16 +59,7 @@ function parse<Output>(
   } catch (error) {
     throw new InvalidRowError(table, id, error instanceof Error ? error.message : String(error));
   }
-  const result = schema.safeParse(candidate);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    throw new InvalidRowError(
-      table,
-      id,
-      `${issue?.path.map(String).join('.') || 'record'}: ${issue?.message ?? 'invalid'}`,
-    );
-  }
-  return result.data;
+  return parseStoredRecord(schema, candidate, (problem) => new InvalidRowError(table, id, problem));
 }
 
 const fromJson = (text: unknown): unknown => (text === null ? null : JSON.parse(String(text)));

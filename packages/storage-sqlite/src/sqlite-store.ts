@@ -5,6 +5,7 @@ import {
   addUsage,
   type ChatMessage,
   type ChatSession,
+  describeKind,
   type EmailConfig,
   type MetricSnapshot,
   type Notification,
@@ -118,17 +119,11 @@ const CONFLICT_MESSAGES: Readonly<Record<string, string>> = {
   'outbox.id': 'A notification with this id already exists',
 };
 
-const describeInput = (value: unknown): string => {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  return typeof value;
-};
-
 function checkConnection(connection: unknown): SqliteConnectionOptions {
   if (typeof connection !== 'object' || connection === null) {
     throw new PromptheusError(
       'config',
-      `createSqliteStore needs { path } or { database } (got ${describeInput(connection)})`,
+      `createSqliteStore needs { path } or { database } (got ${describeKind(connection)})`,
     );
   }
   if ('database' in connection) {
@@ -146,7 +141,7 @@ function checkConnection(connection: unknown): SqliteConnectionOptions {
   if (typeof path !== 'string' || path.length === 0) {
     throw new PromptheusError(
       'config',
-      `createSqliteStore: path must be a file path or ':memory:' (got ${describeInput(path)}); set SQLITE_PATH`,
+      `createSqliteStore: path must be a file path or ':memory:' (got ${describeKind(path)}); set SQLITE_PATH`,
     );
   }
   if (

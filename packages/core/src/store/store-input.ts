@@ -49,6 +49,21 @@ function nonNegativeInteger(name: string, value: unknown, fallback?: number): nu
 }
 
 /**
+ * Names the kind of a wrong option value for a configuration error: `null`, `an array` or its
+ * `typeof`, never the value itself (connection options may hold credentials).
+ *
+ * @example
+ * ```ts
+ * `createSqliteStore needs { path } or { database } (got ${describeKind(connection)})`
+ * ```
+ */
+export function describeKind(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value;
+}
+
+/**
  * Checks that a value handed to a store is a string (an id, a fingerprint, a name), so that no
  * object can reach a database query as an operator. Throws `invalid_input` naming `name` otherwise.
  *
