@@ -166,6 +166,10 @@ const timeUnits: Readonly<Record<string, OutputUnit>> = {
   mins: { kind: 'time', label: 'min', size: 60, literal: '60' },
   hour: { kind: 'time', label: 'h', size: 3600, literal: '3600' },
   hours: { kind: 'time', label: 'h', size: 3600, literal: '3600' },
+  day: { kind: 'time', label: 'd', size: 86400, literal: '86400' },
+  days: { kind: 'time', label: 'd', size: 86400, literal: '86400' },
+  week: { kind: 'time', label: 'w', size: 604800, literal: '604800' },
+  weeks: { kind: 'time', label: 'w', size: 604800, literal: '604800' },
 };
 
 /** Percent as an output unit. */

@@ -187,7 +187,10 @@ export function catalogIndex(snapshot: MetricCatalogSnapshot): CatalogIndex {
         }
         let words = valueWordsCache.get(value);
         if (words === undefined) {
-          words = value.length > 64 || meaninglessValues.has(value.toLowerCase()) ? null : splitText(value);
+          words =
+            value.length > 64 || meaninglessValues.has(value.toLowerCase())
+              ? null
+              : splitText(value).flatMap(splitDottedName);
           if (words && (words.length === 0 || words.every((word) => /^[\d.]+$/.test(word)))) words = null;
           valueWordsCache.set(value, words);
         }
@@ -242,6 +245,12 @@ export function catalogIndex(snapshot: MetricCatalogSnapshot): CatalogIndex {
   };
   indexes.set(snapshot, index);
   return index;
+}
+
+/** Host and domain names split into words as a question is (`shop.example.com`); versions and addresses stay whole. */
+function splitDottedName(word: string): string[] {
+  if (!/[a-z]\.|\.[a-z]/.test(word)) return [word];
+  return word.split(/(?<=[a-z])\.|\.(?=[a-z])/).filter((part) => part.length > 0);
 }
 
 function addTo(map: Map<string, Set<number>>, key: string, position: number) {

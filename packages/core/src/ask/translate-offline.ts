@@ -98,12 +98,25 @@ interface Features {
   howMany: boolean;
   down: boolean;
   up: boolean;
-  operator: { kind: 'divide' | 'subtract' | 'add'; at: number; percent: boolean } | null;
+  operator: {
+    kind: 'divide' | 'subtract' | 'add' | 'compare';
+    at: number;
+    percent: boolean;
+    /** For `compare`: how the left side compares with the right. */
+    comparison?: '>' | '<';
+    /** The operands are written the other way round ("share of A that are B" is B / A). */
+    swap?: boolean;
+  } | null;
   increase: boolean;
   /** "an hour ago": look this many seconds into the past. */
   offsetSeconds: number | null;
   /** "compared with an hour ago": the change since then rather than the old value. */
   compare: boolean;
+  /**
+   * Time to or from a timestamp: `until` ("days until the certificate expires"), `since` ("how
+   * long since the last reload"), `uptime` ("how long has the machine been up").
+   */
+  elapsed: 'until' | 'since' | 'uptime' | null;
   /** Token indexes used by the structure of the question (not for choosing metrics). */
   consumed: Set<number>;
 }
@@ -229,6 +242,7 @@ function analyze(tokens: readonly Token[]): Features {
     increase: false,
     offsetSeconds: null,
     compare: false,
+    elapsed: null,
     consumed,
   };
   const use = (...positions: number[]) => {
@@ -544,6 +558,41 @@ function analyze(tokens: readonly Token[]): Features {
       continue;
     }
 
+    // two metrics compared: "fewer available replicas than desired", "more errors than successes"
+    if (text === 'than' && !features.operator && !features.comparison) {
+      const after = at(tokens, position + 1);
+      const comparative = tokens
+        .slice(Math.max(0, position - 4), position)
+        .find((token) => comparativeWords.has(token.text));
+      if (comparative && after?.kind === 'word' && numberOf(after) === null && after.text !== 'the') {
+        features.operator = {
+          kind: 'compare',
+          at: position,
+          percent: false,
+          comparison: comparativeWords.get(comparative.text)!,
+        };
+        use(position, comparative.index);
+        continue;
+      }
+    }
+    // "fraction of desired replicas that are available": the part is named last
+    if (
+      (text === 'that' || text === 'which') &&
+      !features.operator &&
+      ['are', 'is', 'were', 'was'].includes(next ?? '')
+    ) {
+      const cue = tokens
+        .slice(0, position)
+        .findLast((token, index) => token.text === 'of' && shareCues.has(tokens[index - 1]?.text ?? ''));
+      if (cue && tokens.slice(position + 2).some((token) => token.kind === 'word')) {
+        const percentCue = ['%', 'percent', 'percentage', 'pct'].includes(tokens[cue.index - 1]!.text);
+        features.operator = { kind: 'divide', at: position + 1, percent: percentCue, swap: true };
+        features.ratio = true;
+        use(position, position + 1, cue.index);
+        continue;
+      }
+    }
+
     // health: down, off air, failing, is X up
     if ((text === 'break' || text === 'broken') && next === 'down') {
       const phrase = phraseAfter(tokens, position + 2);
@@ -573,6 +622,42 @@ function analyze(tokens: readonly Token[]): Features {
       continue;
     }
 
+    // time to or from a timestamp
+    if (text === 'until' || text === 'till' || (text === 'expire' && previous === 'to')) {
+      features.elapsed = 'until';
+      use(position);
+      continue;
+    }
+    if (text === 'uptime') {
+      features.elapsed = 'uptime';
+      use(position);
+      continue;
+    }
+    if (text === 'how' && next === 'long') {
+      const rest = tokens.slice(position + 2).map((token) => token.text);
+      if (rest.some((word) => ['up', 'running', 'alive', 'online'].includes(word))) {
+        features.elapsed = 'uptime';
+        for (let cursor = position; cursor < count; cursor++)
+          if (['how', 'long', 'up', 'running', 'alive', 'online', 'been'].includes(tokens[cursor]!.text))
+            use(cursor);
+        continue;
+      }
+      if (rest.includes('since') || rest.includes('ago')) {
+        features.elapsed = 'since';
+        use(position, position + 1);
+        continue;
+      }
+      if (rest.some((word) => word === 'until' || word === 'till' || stem(word) === 'expir')) {
+        features.elapsed = 'until';
+        use(position, position + 1);
+        continue;
+      }
+    }
+    if (text === 'since' && features.elapsed === null && !numberOf(at(tokens, position + 1))) {
+      features.elapsed = 'since';
+      use(position);
+      continue;
+    }
     if (text === 'how' && (next === 'many' || next === 'much')) {
       features.howMany = next === 'many';
       use(position, position + 1);
@@ -587,6 +672,17 @@ function analyze(tokens: readonly Token[]): Features {
     if (text === 'increase' || text === 'growth' || text === 'grew') features.increase = true;
   }
   if (features.percent && !features.operator) features.ratio = features.ratio || hasRatioCue(tokens);
+  // "days until …", "uptime in hours": the unit of the elapsed time
+  if (features.elapsed && !features.output) {
+    const unitToken = tokens.find(
+      (token) =>
+        !consumed.has(token.index) && timeUnit(token.text) && (timeUnitSeconds(token.text) ?? 0) >= 60,
+    );
+    if (unitToken) {
+      features.output = timeUnit(unitToken.text);
+      consumed.add(unitToken.index);
+    }
+  }
   // "X vs an hour ago" compares with the past; it is not a ratio of two metrics
   if (features.offsetSeconds !== null && features.operator) {
     const rightWords = tokens
@@ -642,6 +738,22 @@ function comparisonAt(
   if (text === 'at' && next === 'most') return { operator: '<=', length: 2, duration: false };
   return null;
 }
+
+/** Comparatives between two metrics, and how the left side compares. */
+const comparativeWords: ReadonlyMap<string, '>' | '<'> = new Map([
+  ['fewer', '<'],
+  ['less', '<'],
+  ['lower', '<'],
+  ['smaller', '<'],
+  ['below', '<'],
+  ['more', '>'],
+  ['greater', '>'],
+  ['higher', '>'],
+  ['bigger', '>'],
+  ['larger', '>'],
+  ['above', '>'],
+]);
+const shareCues = new Set(['fraction', 'share', 'proportion', 'percentage', 'percent', '%', 'pct', 'ratio']);
 
 const phraseStop = new Set([
   'in',
@@ -1018,6 +1130,18 @@ function resolve(
   }
   for (const byMetric of perWords.values())
     for (const [metric, value] of byMetric) boost.set(metric, (boost.get(metric) ?? 0) + value);
+  // "5 min load average", "15-minute load": a number next to a word picks the numbered name (load5)
+  for (const token of words) {
+    if (token.kind !== 'number' || !/^\d{1,3}$/.test(token.text)) continue;
+    for (const neighbour of context.tokens.slice(Math.max(0, token.index - 2), token.index + 4)) {
+      if (neighbour.kind !== 'word' || stopWords.has(neighbour.text)) continue;
+      for (const posting of context.index.postings.get(`${neighbour.stem}${token.text}`) ?? []) {
+        if ((posting & 3) !== 0) continue;
+        const metric = posting >>> 2;
+        boost.set(metric, (boost.get(metric) ?? 0) + 3);
+      }
+    }
+  }
   const weights = new Map<number, number>();
   // words naming a value count little for choosing the metric, unless a lone word also names
   // metrics ("filesystem" is a collector name and the subject of node_filesystem_*)
@@ -1045,6 +1169,24 @@ function resolve(
   });
   const superlative = all.find((word) => superlativeMeaning[word.text]);
   let candidates = ranked;
+  // "… on orders-db-0": a metric that never carries the named value cannot answer for it
+  const named = mentions.filter(
+    (mention) =>
+      mention.strength === 1 &&
+      mention.operator === '=' &&
+      (spread.get(mention.words.join(','))?.size ?? 0) <= 50 &&
+      (mention.words.length > 1 || !namesMetrics(context.index, context.tokens[mention.words[0]!]!.stem)),
+  );
+  if (named.length > 0 && candidates.length > 1) {
+    candidates = candidates
+      .map((entry) => {
+        const position = context.index.positions.get(entry.metric) ?? -1;
+        return named.some((mention) => mention.metrics.has(position))
+          ? entry
+          : { ...entry, score: entry.score * 0.6 };
+      })
+      .sort((a, b) => b.score - a.score);
+  }
   // "… per device": a metric without a label for the breakdown cannot answer it
   if (features.breakdown.length > 0 && candidates.length > 1) {
     const phrases = features.breakdown.map((phrase) => phrase.map((position) => context.tokens[position]!));
@@ -1120,11 +1262,23 @@ function resolve(
 
 /** True when a stem is a word of some metric name (not only of HELP texts or label values). */
 function namesMetrics(index: CatalogIndex, stemmed: string): boolean {
-  const list = index.postings.get(stemmed);
-  if (!list) return false;
-  for (let offset = 0; offset < list.length; offset++) if ((list[offset]! & 3) === 0) return true;
-  return false;
+  let known = nameWords.get(index);
+  if (!known) {
+    known = new Map();
+    nameWords.set(index, known);
+  }
+  let result = known.get(stemmed);
+  if (result === undefined) {
+    result = false;
+    const list = index.postings.get(stemmed);
+    if (list)
+      for (let offset = 0; offset < list.length && !result; offset++) result = (list[offset]! & 3) === 0;
+    known.set(stemmed, result);
+  }
+  return result;
 }
+
+const nameWords = new WeakMap<CatalogIndex, Map<string, boolean>>();
 
 /** Applies the mentioned label values to a chosen metric. */
 function bind(
@@ -1141,7 +1295,15 @@ function bind(
     (mention) => mention.metrics.has(position) && mention.words.every((word) => inWords.has(word)),
   );
   const byLabel = new Map<string, ValueMention[]>();
-  const breakdownWords = new Set(context.features.breakdown.flat());
+  // the head (last) word of a breakdown phrase names the label; words before it may be a value
+  // ("for each payments-api pod" filters on payments-api and breaks down by pod)
+  const breakdownWords = new Set(
+    context.features.breakdown.flatMap((phrase) => {
+      const head = phrase.at(-1);
+      const headToken = head === undefined ? undefined : context.tokens[head];
+      return headToken && matchLabelName(metric, [headToken]) ? [head!] : phrase;
+    }),
+  );
   const exactWords = new Set(
     mentioned.filter((mention) => mention.strength === 1).flatMap((mention) => mention.words),
   );
@@ -1377,6 +1539,27 @@ function buildOne(context: Context): Built | null {
   let maxValue: number | null = metric.unit === 'ratio' ? 1 : metric.unit === 'percent' ? 100 : null;
   const info = isInfo(metric);
 
+  if (features.elapsed && isTimestamp(metric)) {
+    const selector = renderSelector(metric.name, [
+      ...matchers,
+      ...(resolved.numerator ? [resolved.numerator] : []),
+    ]);
+    const future = features.elapsed === 'until';
+    for (const word of context.words) if (elapsedWords.has(word.stem)) explained.add(word.index);
+    return finish(context, resolved, future ? `${selector} - time()` : `time() - ${selector}`, {
+      reason: future ? `time left until ${metric.name}` : `time since ${metric.name}`,
+      unit: 's',
+      groupBy,
+      single: varyingLabels(metric).every((label) => matchers.some((matcher) => matcher.label === label)),
+      threshold: null,
+      info: false,
+      baseKind: 'time',
+      max: null,
+      explained,
+      skipRanking: false,
+    });
+  }
+
   if (info) {
     expr = renderSelector(metric.name, [...matchers, ...(resolved.numerator ? [resolved.numerator] : [])]);
     return finish(context, resolved, expr, {
@@ -1439,10 +1622,26 @@ function constraintFor(context: Context): (metric: CatalogMetric) => boolean {
   if (features.quantile !== null) return (metric) => isHistogram(metric) || metric.type === 'summary';
   if (features.comparison?.duration && (features.percent || features.ratio || features.howMany))
     return (metric) => isHistogram(metric) && metric.unit === 'seconds';
+  if (features.elapsed === 'uptime') return (metric) => isTimestamp(metric) && startWords.test(metric.name);
+  if (features.elapsed) return (metric) => isTimestamp(metric);
   if (features.down || features.up) {
     return (metric) => isUpLike(metric);
   }
   return () => true;
+}
+
+const startWords = /(^|_)(boot|start|started|launch|created)(_|$)/i;
+
+/** A gauge holding a Unix time in seconds: a boot or start time, an expiry, a last-success time. */
+function isTimestamp(metric: CatalogMetric): boolean {
+  if (metric.type === 'counter' || isHistogram(metric) || metric.type === 'summary') return false;
+  if (metric.unit !== 'seconds' && !/timestamp/i.test(metric.name)) return false;
+  return (
+    /(^|_)(timestamp|boot_time|start_time|expiry|expiration|expire_time|last_[a-z_]*_time)(_|$)/i.test(
+      metric.name,
+    ) ||
+    /\b(since (the )?(unix )?epoch|since 1970|unix ?time|timestamp|seconds since 1970)\b/i.test(metric.help)
+  );
 }
 
 interface Finish {
@@ -1746,6 +1945,11 @@ const aspectStems = new Set(
   ['use', 'usage', 'used', 'utilization', 'utilisation', 'consumption', 'consumed'].map(stem),
 );
 
+/** Words of elapsed-time questions that the timestamp recipe answers. */
+const elapsedWords = new Set(
+  ['expir', 'expire', 'expiry', 'expiration', 'boot', 'start', 'age', 'old', 'left'].map(stem),
+);
+
 /** Nouns that ask for a speed, not a count, even with a window ("throughput over the last hour"). */
 const rateNouns = new Set(['throughput', 'bandwidth', 'speed', 'velocity', 'rps', 'qps', 'iops', 'tps']);
 
@@ -1884,13 +2088,20 @@ const usedQuestionStems = new Set(
 );
 const freeQuestionStems = new Set(['free', 'available', 'avail', 'remaining', 'left', 'headroom'].map(stem));
 
+const swapPatterns = new Map<string, RegExp>();
+
 /** Names of `name` with one word swapped (snake_case or CamelCase part), keeping its case. */
 function swappedNames(name: string, from: string, to: string): string[] {
+  if (!name.toLowerCase().includes(from)) return [];
   const names: string[] = [];
-  const pattern = new RegExp(
-    `(^|_)(${from})(?=_|$)|(?<=[a-z0-9])(${from[0]!.toUpperCase()}${from.slice(1)})(?=[A-Z_]|$)`,
-    'g',
-  );
+  let pattern = swapPatterns.get(from);
+  if (!pattern) {
+    pattern = new RegExp(
+      `(^|_)(${from})(?=_|$)|(?<=[a-z0-9])(${from[0]!.toUpperCase()}${from.slice(1)})(?=[A-Z_]|$)`,
+      'g',
+    );
+    swapPatterns.set(from, pattern);
+  }
   for (const match of name.matchAll(pattern)) {
     const start = match.index + (match[1]?.length ?? 0);
     const word = match[2] ?? match[3]!;
@@ -1906,6 +2117,22 @@ function complementOf(
   metric: CatalogMetric,
 ): { readonly metric: CatalogMetric; readonly word: string } | null {
   if (metric.type !== 'counter') return null;
+  const cached = complements.get(metric);
+  if (cached !== undefined) return cached;
+  const found = findComplement(snapshot, metric);
+  complements.set(metric, found);
+  return found;
+}
+
+const complements = new WeakMap<
+  CatalogMetric,
+  { readonly metric: CatalogMetric; readonly word: string } | null
+>();
+
+function findComplement(
+  snapshot: MetricCatalogSnapshot,
+  metric: CatalogMetric,
+): { readonly metric: CatalogMetric; readonly word: string } | null {
   for (const [first, second] of complementWords) {
     for (const [from, to] of [
       [first, second],
@@ -1931,8 +2158,19 @@ interface CapacityPair {
 }
 
 /** Sibling gauges naming a part and its whole: `x_used_bytes` / `x_size_bytes`, `MemAvailable` / `MemTotal`. */
-function capacityPairsOf(snapshot: MetricCatalogSnapshot, metric: CatalogMetric): CapacityPair[] {
+function capacityPairsOf(snapshot: MetricCatalogSnapshot, metric: CatalogMetric): readonly CapacityPair[] {
   if (metric.type === 'counter' || isHistogram(metric) || metric.type === 'summary') return [];
+  let pairs = capacityPairs.get(metric);
+  if (!pairs) {
+    pairs = findCapacityPairs(snapshot, metric);
+    capacityPairs.set(metric, pairs);
+  }
+  return pairs;
+}
+
+const capacityPairs = new WeakMap<CatalogMetric, readonly CapacityPair[]>();
+
+function findCapacityPairs(snapshot: MetricCatalogSnapshot, metric: CatalogMetric): CapacityPair[] {
   const pairs: CapacityPair[] = [];
   const add = (
     part: CatalogMetric,
@@ -2093,6 +2331,82 @@ function buildShare(context: Context, resolved: Resolved): Built | null {
       `${wantsFree ? 'free' : 'used'} share of ${whole.name} from ${part.name}`,
     );
   }
+  // a capacity (max_connections, a limit, a quota) and the gauge that fills it
+  const partner = capacityPartner(context, resolved);
+  if (partner) {
+    const { part, whole } = partner;
+    const matchers: Matcher[] = [];
+    for (const mention of context.mentions) {
+      if (mention.strength < 0.8 || mention.operator !== '=') continue;
+      if (!part.labels.get(mention.label)?.values.includes(mention.value)) continue;
+      if (!whole.labels.get(mention.label)?.values.includes(mention.value)) continue;
+      if (matchers.some((matcher) => matcher.label === mention.label)) continue;
+      matchers.push({ label: mention.label, operator: '=', value: mention.value });
+      for (const word of mention.words) explained.add(word);
+    }
+    for (const word of context.words) {
+      const stems = new Set([...nameStemsOf(part.name), ...nameStemsOf(whole.name)]);
+      if (
+        stems.has(word.stem) ||
+        usedQuestionStems.has(word.stem) ||
+        [...synonymsOf(word.stem)].some((synonym) => stems.has(synonym))
+      )
+        explained.add(word.index);
+    }
+    const groupBy = breakdownLabels(context, [part, whole], explained);
+    const side = (target: CatalogMetric) => aggregate('sum', groupBy, renderSelector(target.name, matchers));
+    return done(
+      scale(`${side(part)} / ${side(whole)}`),
+      [part, whole],
+      groupBy,
+      `${part.name} as a share of the capacity ${whole.name}`,
+    );
+  }
+  return null;
+}
+
+const capacityNameStems = new Set(['max', 'maximum', 'limit', 'capacity', 'quota', 'allocatable'].map(stem));
+const identityLabels = new Set(['job', 'instance', 'le', 'quantile', '__name__']);
+
+/**
+ * A capacity gauge (a name with max, limit, capacity or quota) ranked for the question, and the
+ * gauge that fills it: one that shares an entity label with it (server, pod), carries the values
+ * the question names, and names or describes what the capacity counts (`pg_settings_max_connections`
+ * and a gauge of "connections").
+ */
+function capacityPartner(
+  context: Context,
+  resolved: Resolved,
+): { part: CatalogMetric; whole: CatalogMetric } | null {
+  const { index, snapshot } = context;
+  const ranked = [resolved.metric, ...resolved.alternatives.map((entry) => entry.metric)].filter(
+    (metric, position, all) => all.indexOf(metric) === position && metric.type === 'gauge' && !isInfo(metric),
+  );
+  const isCapacity = (metric: CatalogMetric) =>
+    nameStemsOf(metric.name).some((word) => capacityNameStems.has(word));
+  const named = context.mentions.filter((mention) => mention.strength === 1 && mention.operator === '=');
+  for (const whole of ranked.slice(0, 3).filter(isCapacity)) {
+    const subject = nameStemsOf(whole.name)
+      .slice(1)
+      .filter((word) => !capacityNameStems.has(word) && word.length > 2);
+    const entityLabels = [...whole.labels.keys()].filter((label) => !identityLabels.has(label));
+    const wholePosition = index.positions.get(whole) ?? -1;
+    const wholeValues = named.filter((mention) => mention.metrics.has(wholePosition));
+    let best: { metric: CatalogMetric; score: number } | null = null;
+    for (const word of subject) {
+      for (const posting of index.postings.get(word) ?? []) {
+        const part = snapshot.metrics[posting >>> 2]!;
+        if (part === whole || part.type !== 'gauge' || isInfo(part) || isCapacity(part)) continue;
+        if (!entityLabels.some((label) => part.labels.has(label))) continue;
+        const position = posting >>> 2;
+        // the part must carry the values the question names for the capacity ("on orders-db-0")
+        if (!wholeValues.every((mention) => mention.metrics.has(position))) continue;
+        const score = ((posting & 3) === 0 ? 2 : 1) - part.name.length / 1000;
+        if (!best || score > best.score) best = { metric: part, score };
+      }
+    }
+    if (best) return { part: best.metric, whole };
+  }
   return null;
 }
 
@@ -2103,8 +2417,11 @@ function buildTwoOperands(context: Context): Built | null {
   const split = operandWords(tokens, operator.at);
   // "A vs B for every pod": the breakdown belongs to both sides, not to the one it is written in
   const bothSides = new Set(features.breakdown.flat());
-  const left = split.left.filter((token) => !bothSides.has(token.index));
-  const right = split.right.filter((token) => !bothSides.has(token.index));
+  const written = [
+    split.left.filter((token) => !bothSides.has(token.index)),
+    split.right.filter((token) => !bothSides.has(token.index)),
+  ] as const;
+  const [left, right] = operator.swap ? [written[1], written[0]] : written;
   const outside = [
     ...split.outside,
     ...[...split.left, ...split.right].filter((token) => bothSides.has(token.index)),
@@ -2118,7 +2435,9 @@ function buildTwoOperands(context: Context): Built | null {
     context,
     right,
     (metric) =>
-      metric.name !== leftResolved.metric.name || operator.kind !== 'divide' || !!leftResolved.numerator,
+      metric.name !== leftResolved.metric.name ||
+      (operator.kind !== 'divide' && operator.kind !== 'compare') ||
+      !!leftResolved.numerator,
     { contextWords: rightContext },
   );
   if (!rightResolved) return null;
@@ -2147,7 +2466,8 @@ function buildTwoOperands(context: Context): Built | null {
       matchers.push({ label: mention.label, operator: mention.operator, value: mention.value });
       for (const word of mention.words) explained.add(word);
     }
-    return valueExpression(context, resolved.metric, matchers, groupBy);
+    // a comparison keeps the series apart so each one is compared with its counterpart
+    return valueExpression(context, resolved.metric, matchers, groupBy, operator.kind === 'compare');
   };
   // a filter named on one side scopes both when the other metric has the same label value ("A vs B on server1")
   const scope = (from: Resolved, to: Resolved): Resolved => {
@@ -2166,7 +2486,10 @@ function buildTwoOperands(context: Context): Built | null {
   let unit: string;
   let max: number | null = null;
   const percent = operator.percent || features.percent || features.output?.kind === 'percent';
-  if (operator.kind === 'divide') {
+  if (operator.kind === 'compare') {
+    expr = `${leftSide.expr} ${operator.comparison ?? '>'} ${rightSide.expr}`;
+    unit = leftSide.unit;
+  } else if (operator.kind === 'divide') {
     expr = `${leftSide.expr} / ${rightSide.expr}`;
     if (percent) {
       expr = `100 * ${expr}`;
@@ -2191,7 +2514,7 @@ function buildTwoOperands(context: Context): Built | null {
   const names = [leftResolved.metric.name, rightResolved.metric.name];
   return {
     promql: expr,
-    reason: `${operator.kind === 'divide' ? 'ratio' : operator.kind === 'subtract' ? 'difference' : 'sum'} of ${names.join(' and ')}`,
+    reason: `${{ divide: 'ratio', subtract: 'difference', add: 'sum', compare: 'comparison' }[operator.kind]} of ${names.join(' and ')}`,
     metrics: [...new Set(names)],
     explained,
     shape: {
@@ -2214,11 +2537,14 @@ function valueExpression(
   metric: CatalogMetric,
   matchers: readonly Matcher[],
   groupBy: readonly string[],
+  perSeries = false,
 ): { expr: string; unit: string; rate: boolean } {
   const window = context.window;
+  const keep = perSeries && groupBy.length === 0;
   if (metric.type === 'counter') {
+    const rated = `rate(${renderSelector(metric.name, matchers)}[${window}])`;
     return {
-      expr: aggregate('sum', groupBy, `rate(${renderSelector(metric.name, matchers)}[${window}])`),
+      expr: keep ? rated : aggregate('sum', groupBy, rated),
       unit: metric.unit,
       rate: true,
     };
@@ -2233,6 +2559,7 @@ function valueExpression(
   const filtered = new Set(matchers.map((matcher) => matcher.label));
   const varying = varyingLabels(metric).filter((label) => !filtered.has(label));
   const selector = renderSelector(metric.name, matchers);
+  if (keep) return { expr: selector, unit: metric.unit, rate: false };
   if (varying.every((label) => groupBy.includes(label)) && groupBy.length === varying.length)
     return { expr: selector, unit: metric.unit, rate: false };
   return { expr: aggregate('sum', groupBy, selector), unit: metric.unit, rate: false };
