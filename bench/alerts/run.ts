@@ -5,7 +5,7 @@
  * Run: pnpm tsx bench/alerts/run.ts [--write]
  * With --write, the figures replace the "## Alerts: dispatcher throughput" section of bench/RESULTS.md.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
@@ -21,6 +21,7 @@ import {
 } from '@promptheus/core';
 import { createWebhookNotifier } from '@promptheus/notifiers';
 import { createSqliteStore } from '@promptheus/storage-sqlite';
+import { writeResultsSection } from '../lib/results.js';
 
 const COUNT = 2000;
 const ROUNDS = 5;
@@ -253,17 +254,7 @@ async function main(): Promise<void> {
     ].join('\n');
     process.stdout.write(`${section}\n`);
     if (process.argv.includes('--write')) {
-      const path = new URL('../RESULTS.md', import.meta.url);
-      const current = readFileSync(path, 'utf8');
-      const heading = '## Alerts: dispatcher throughput';
-      const start = current.indexOf(heading);
-      let next: string;
-      if (start === -1) next = `${current.trimEnd()}\n\n${section}`;
-      else {
-        const end = current.indexOf('\n## ', start + heading.length);
-        next = current.slice(0, start) + section + (end === -1 ? '' : current.slice(end + 1));
-      }
-      writeFileSync(path, next.endsWith('\n') ? next : `${next}\n`);
+      writeResultsSection(section);
       process.stdout.write('bench/RESULTS.md updated\n');
     }
   } finally {

@@ -8,9 +8,7 @@
  * Writes the table under "## Ask: translation latency and pipeline overhead" in bench/RESULTS.md
  * (unless --no-write). Targets: translation ≤ 1 ms p50, pipeline overhead ≤ 2 ms p50.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import {
   type AskOptions,
   catalogIndex,
@@ -23,13 +21,8 @@ import {
   staticCatalog,
   translateOffline,
 } from '../../packages/core/src/index.js';
-
-const root = fileURLToPath(new URL('../../', import.meta.url));
-
-function argument(name: string): string | undefined {
-  const index = process.argv.indexOf(`--${name}`);
-  return index >= 0 ? process.argv[index + 1] : undefined;
-}
+import { argument } from '../lib/args.js';
+import { writeResultsSection } from '../lib/results.js';
 
 const metricCount = Number(argument('metrics') ?? 10_000);
 const questionCount = Number(argument('questions') ?? 200);
@@ -373,13 +366,6 @@ const table = [
 process.stdout.write(`\n${table}\n`);
 
 if (write) {
-  const resultsPath = `${root}bench/RESULTS.md`;
-  const heading = '## Ask: translation latency and pipeline overhead';
-  const current = readFileSync(resultsPath, 'utf8');
-  const start = current.indexOf(heading);
-  if (start < 0) throw new Error(`${heading} not found in bench/RESULTS.md`);
-  const next = current.indexOf('\n## ', start + heading.length);
-  const end = next < 0 ? current.length : next + 1;
-  writeFileSync(resultsPath, `${current.slice(0, start)}${heading}\n\n${table}\n\n${current.slice(end)}`);
+  writeResultsSection(`## Ask: translation latency and pipeline overhead\n\n${table}\n`);
   process.stdout.write('\nwritten to bench/RESULTS.md\n');
 }

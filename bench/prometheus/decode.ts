@@ -4,14 +4,13 @@
  * (`--series N`, `--rounds N`; `--live` also measures the transfer from a real Prometheus with and
  * without gzip; `--write` records the figures in bench/RESULTS.md).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual, parseArgs } from 'node:util';
 import {
   createVectorDecoder,
   decodeVectorSamplesSafely,
 } from '../../packages/core/src/prometheus/vector-samples.js';
+import { writeResultsSubsection } from '../lib/results.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -111,8 +110,6 @@ if (args.live) {
 }
 
 if (args.write) {
-  const resultsPath = fileURLToPath(new URL('../RESULTS.md', import.meta.url));
-  const page = readFileSync(resultsPath, 'utf8');
   const command = `pnpm tsx bench/prometheus/decode.ts --write${args.live ? ' --live' : ''}`;
   const section = [
     '### Decoding',
@@ -122,30 +119,7 @@ if (args.write) {
     ...lines,
     '',
   ].join('\n');
-  const heading = '## Watch: monitor tick at 100k series';
-  const sectionStart = page.indexOf(heading);
-  if (sectionStart < 0) throw new Error(`${heading} not found in RESULTS.md`);
-  const bodyStart = sectionStart + heading.length;
-  const next = page.slice(bodyStart).search(/\n## /);
-  const sectionEnd = next < 0 ? page.length : bodyStart + next + 1;
-  const body = page.slice(bodyStart, sectionEnd);
-  const own = body.indexOf('### Decoding');
-  let updated: string;
-  if (own >= 0) {
-    // Replace only this sub-section: up to the next heading of any level.
-    const ownEnd = body.slice(own + 1).search(/\n#{2,3} /);
-    const rest = ownEnd < 0 ? '' : body.slice(own + 1 + ownEnd + 1);
-    updated =
-      page.slice(0, bodyStart) +
-      body.slice(0, own) +
-      section +
-      (rest ? `\n${rest}` : '\n') +
-      page.slice(sectionEnd);
-  } else {
-    // Append at the end of the section, after what others wrote there.
-    updated = `${page.slice(0, bodyStart)}${body.trimEnd()}\n\n${section}\n${page.slice(sectionEnd)}`;
-  }
-  writeFileSync(resultsPath, updated);
+  writeResultsSubsection('## Watch: monitor tick at 100k series', section);
   console.log('Recorded in bench/RESULTS.md');
 }
 

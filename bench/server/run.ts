@@ -11,19 +11,18 @@
  * Writes the table under "## Server: REST throughput" in bench/RESULTS.md (unless --no-write).
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { argument } from '../lib/args.js';
+import { writeResultsSection } from '../lib/results.js';
+import { median } from '../lib/stats.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const tsx = `${root}node_modules/.bin/tsx`;
 
-function argument(name: string): string | undefined {
-  const index = process.argv.indexOf(`--${name}`);
-  return index >= 0 ? process.argv[index + 1] : undefined;
-}
 const durationSeconds = Number(argument('duration') ?? 2);
 const rounds = Number(argument('rounds') ?? 7);
 const connections = Number(argument('connections') ?? 32);
@@ -164,12 +163,6 @@ function fetchOnce(url: string): Promise<{ status: number; body: string }> {
 }
 const probe = async (url: string) => (await fetchOnce(url)).status;
 
-const median = (values: readonly number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-};
-
 interface Case {
   readonly name: string;
   readonly target: Target;
@@ -299,17 +292,7 @@ async function main(): Promise<void> {
   process.stdout.write(`${section}\n`);
 
   if (write) {
-    const path = `${root}bench/RESULTS.md`;
-    const current = existsSync(path) ? readFileSync(path, 'utf8') : '# Benchmark results\n';
-    const heading = '## Server: REST throughput';
-    const start = current.indexOf(heading);
-    let next: string;
-    if (start < 0) next = `${current.trimEnd()}\n\n${section}`;
-    else {
-      const after = current.indexOf('\n## ', start + heading.length);
-      next = current.slice(0, start) + section + (after < 0 ? '' : `\n${current.slice(after + 1)}`);
-    }
-    writeFileSync(path, next.endsWith('\n') ? next : `${next}\n`);
+    writeResultsSection(section);
     process.stderr.write('written to bench/RESULTS.md\n');
   }
 }

@@ -36,6 +36,7 @@ import { createMemoryStore } from '../../packages/core/src/store/memory-store.js
 import { startPrometheus } from '../../packages/core/src/testing/prometheus.js';
 import { createId } from '../../packages/core/src/util/id.js';
 import { createSqliteStore } from '../../packages/storage-sqlite/src/index.js';
+import { median } from '../lib/stats.js';
 import { startSyntheticExporter } from './synthetic-exporter.js';
 
 const collectGarbage = (globalThis as { gc?: () => void }).gc;
@@ -140,11 +141,6 @@ function snapshotOf(samples: readonly Sample[]): MetricSnapshot {
   return { id: createId(now), timestamp: now, count: samples.length, metrics, targets: [TARGET], errors: [] };
 }
 
-const median = (values: readonly number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-};
 const fixed = (value: number, digits = 1) => value.toFixed(digits);
 
 async function main() {
