@@ -1,14 +1,17 @@
 /**
  * Anomaly inserts per second through `createSqliteStore` against raw better-sqlite3 inserts of the
- * same rows into the same schema, one transaction per batch, in the same run on the same machine.
+ * same rows into the same schema, one transaction per batch, in the same run on the same machine;
+ * then reads: a page of 20 anomalies and one anomaly by id through the store, against the same
+ * SELECT through raw better-sqlite3 (rows as plain objects, nothing decoded or checked).
  *
- *   pnpm bench:store [--rows 20000] [--repeats 7] [--batches 1,10,100,1000] [--no-write]
+ *   pnpm bench:store [--rows 20000] [--repeats 7] [--batches 1,10,100,1000] [--reads-only] [--no-write]
  *
  * Each variant runs `repeats` times, interleaved with the others; the best run of each counts (the
  * one least disturbed by other work on the machine).
  *
- * Writes the table under "## Store: anomaly inserts" in bench/RESULTS.md and between the bench
- * markers of packages/storage-sqlite/README.md (unless --no-write).
+ * Writes the tables under "## Store: anomaly inserts" in bench/RESULTS.md (with --reads-only, only
+ * its "### Reads" sub-section) and the inserts table between the bench markers of
+ * packages/storage-sqlite/README.md (unless --no-write).
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -17,7 +20,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Anomaly } from '../../packages/core/src/index.js';
 import { createSqliteStore, type SqliteStore } from '../../packages/storage-sqlite/src/index.js';
-import { anomalyParameters } from '../../packages/storage-sqlite/src/rows.js';
+import { anomalyFromRow, anomalyParameters, type Row } from '../../packages/storage-sqlite/src/rows.js';
+import { argument } from '../lib/args.js';
+import { writeResultsSection, writeResultsSubsection } from '../lib/results.js';
 
 /** better-sqlite3's Database class, loaded from the package that depends on it. */
 type DatabaseConstructor = new (path: string) => SqliteStore['database'];
@@ -27,15 +32,11 @@ const Database = createRequire(new URL('../../packages/storage-sqlite/package.js
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
-function argument(name: string): string | undefined {
-  const index = process.argv.indexOf(`--${name}`);
-  return index >= 0 ? process.argv[index + 1] : undefined;
-}
-
 const totalRows = Number(argument('rows') ?? 20_000);
 const repeats = Number(argument('repeats') ?? 7);
 const batchSizes = (argument('batches') ?? '1,10,100,1000').split(',').map(Number);
 const write = !process.argv.includes('--no-write');
+const readsOnly = process.argv.includes('--reads-only');
 
 /** Rows like the monitor writes: five labels, some evidence, half firing (unique fingerprints), half resolved. */
 function makeAnomalies(count: number, run: string): Anomaly[] {
@@ -140,8 +141,23 @@ interface Result {
 
 const percent = (ratio: number) => `${(100 * ratio).toFixed(0)}%`;
 
-const results: Result[] = [];
-try {
+const format = (value: number) => Math.round(value).toLocaleString('en-US');
+const micros = (value: number) => value.toFixed(1);
+
+/** A table of right-aligned columns, padded the way the repository's formatter writes Markdown tables. */
+function markdownTable(header: readonly string[], rows: ReadonlyArray<readonly string[]>): string[] {
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => row[column]!.length)),
+  );
+  const line = (cells: readonly string[]) =>
+    `| ${cells.map((cell, column) => cell.padStart(widths[column]!)).join(' | ')} |`;
+  return [line(header), line(widths.map((width) => `${'-'.repeat(width - 1)}:`)), ...rows.map(line)];
+}
+
+// Inserts ------------------------------------------------------------------------------------------
+
+async function measureInserts(): Promise<Result[]> {
+  const results: Result[] = [];
   for (const batchSize of batchSizes) {
     // Batches of one pay a commit per row; fewer rows keep that case short.
     const rows = batchSize === 1 ? Math.min(totalRows, 5000) : totalRows;
@@ -175,68 +191,192 @@ try {
       `batch ${String(batchSize).padStart(4)}: raw ${Math.round(result.raw)}/s, store ${Math.round(result.store)}/s (${percent(result.store / result.raw)}), store+retention ${Math.round(result.storeWithRetention)}/s\n`,
     );
   }
+  return results;
+}
+
+function insertsTable(results: readonly Result[]): string {
+  return [
+    `Measured ${new Date().toISOString().slice(0, 10)} with \`${command}\` (Node ${process.version}, ${cpus().length} cores, SQLite file in WAL mode with synchronous=NORMAL, best of ${repeats} interleaved runs of each variant).`,
+    '"raw" is one prepared better-sqlite3 INSERT into the same table and indexes, parameters built before the clock',
+    'starts, one transaction per batch; "store" is `store.anomalies.insert(batch)` with `maxDocs: Infinity`;',
+    '"store + retention" keeps `maxDocs: 1000`, so every batch also deletes the oldest resolved anomalies in its transaction.',
+    '',
+    'The machine is shared with other work, so absolute figures vary between runs; the best run of each variant is the',
+    'one least disturbed.',
+    '',
+    ...markdownTable(
+      [
+        'batch size',
+        'rows',
+        'raw inserts/s',
+        'store inserts/s',
+        'store / raw',
+        'store + retention inserts/s',
+      ],
+      results.map((result) => [
+        String(result.batchSize),
+        format(result.rows),
+        format(result.raw),
+        format(result.store),
+        percent(result.store / result.raw),
+        format(result.storeWithRetention),
+      ]),
+    ),
+    '',
+    `Target: the store reaches at least 50% of raw inserts/s at every batch size: ${
+      results.every((result) => result.store / result.raw >= 0.5) ? 'met' : 'NOT met'
+    } in this run.`,
+  ].join('\n');
+}
+
+// Reads --------------------------------------------------------------------------------------------
+
+const READ_TABLE_ROWS = 1000;
+const PAGE = 20;
+const PAGE_SQL = 'SELECT * FROM anomalies ORDER BY starts_at DESC, id DESC LIMIT ? OFFSET ?';
+
+/** CPU time (user + system) of this process so far, in µs: less disturbed by other work than wall time. */
+function cpuMicros(): number {
+  const usage = process.cpuUsage();
+  return usage.user + usage.system;
+}
+
+/** CPU µs per call of synchronous work. */
+function perCall(calls: number, work: (call: number) => unknown): number {
+  const started = cpuMicros();
+  for (let call = 0; call < calls; call++) work(call);
+  return (cpuMicros() - started) / calls;
+}
+
+/** CPU µs per call of work that answers with a promise, awaited one after the other. */
+async function perAsyncCall(calls: number, work: (call: number) => Promise<unknown>): Promise<number> {
+  const started = cpuMicros();
+  for (let call = 0; call < calls; call++) await work(call);
+  return (cpuMicros() - started) / calls;
+}
+
+interface ReadResult {
+  /** CPU µs per page of 20 through the store and through raw better-sqlite3. */
+  readonly page: { readonly store: number; readonly raw: number };
+  /** CPU µs per anomaly by id through the store and through raw better-sqlite3. */
+  readonly byId: { readonly store: number; readonly raw: number };
+  /** CPU µs to decode (and check) a page of 20 rows already read. */
+  readonly decodePage: number;
+}
+
+/** A page of 20 and one anomaly by id from a table of 1,000, through the store and through raw better-sqlite3. */
+async function measureReads(): Promise<ReadResult> {
+  const path = join(directory, `reads-${++files}.db`);
+  const store = createSqliteStore({ path }, { maxDocs: Number.POSITIVE_INFINITY });
+  const rows = makeAnomalies(READ_TABLE_ROWS, 'read');
+  for (const batch of batches(rows, 100)) await store.anomalies.insert(batch);
+  const ids = rows.slice(0, PAGE).map((row) => row.id);
+  const database = new Database(path);
+  const rawPage = database.prepare(PAGE_SQL);
+  const rawById = database.prepare('SELECT * FROM anomalies WHERE id = ?');
+  const pageRows = rawPage.all(PAGE, 0) as Row[];
+  const expected = await store.anomalies.list({ limit: PAGE });
+  if (JSON.stringify(pageRows.map(anomalyFromRow)) !== JSON.stringify(expected)) {
+    throw new Error('decoded rows differ from what the store lists');
+  }
+  const pageCalls = 1000;
+  const byIdCalls = 5000;
+  const page = { store: [] as number[], raw: [] as number[] };
+  const byId = { store: [] as number[], raw: [] as number[] };
+  const decodePage: number[] = [];
+  try {
+    // Warm-up: statements, page cache, JIT.
+    await perAsyncCall(pageCalls, () => store.anomalies.list({ limit: PAGE }));
+    perCall(pageCalls, () => rawPage.all(PAGE, 0));
+    for (let repeat = 0; repeat < repeats; repeat++) {
+      page.store.push(await perAsyncCall(pageCalls, () => store.anomalies.list({ limit: PAGE })));
+      page.raw.push(perCall(pageCalls, () => rawPage.all(PAGE, 0)));
+      byId.store.push(await perAsyncCall(byIdCalls, (call) => store.anomalies.get(ids[call % PAGE]!)));
+      byId.raw.push(perCall(byIdCalls, (call) => rawById.get(ids[call % PAGE]!)));
+      decodePage.push(perCall(pageCalls, () => pageRows.map(anomalyFromRow)));
+    }
+  } finally {
+    database.close();
+    await store.close();
+  }
+  const least = (values: readonly number[]) => Math.min(...values);
+  const result = {
+    page: { store: least(page.store), raw: least(page.raw) },
+    byId: { store: least(byId.store), raw: least(byId.raw) },
+    decodePage: least(decodePage),
+  };
+  process.stdout.write(
+    `reads: page of ${PAGE} store ${micros(result.page.store)} µs, raw ${micros(result.page.raw)} µs; by id store ${micros(result.byId.store)} µs, raw ${micros(result.byId.raw)} µs; decode a page ${micros(result.decodePage)} µs\n`,
+  );
+  return result;
+}
+
+function readsSection(result: ReadResult): string {
+  const perRow = (store: number, raw: number, rows: number) => micros((store - raw) / rows);
+  return [
+    '### Reads',
+    '',
+    `Measured ${new Date().toISOString().slice(0, 10)} with \`${command}\` (Node ${process.version}, ${cpus().length} cores): a table of ${format(READ_TABLE_ROWS)} anomalies`,
+    `like the inserts above; CPU time of this process per call (less disturbed by other work than wall time), best of ${repeats}`,
+    'interleaved runs. "raw" is the same prepared SELECT through better-sqlite3 on a second connection, rows as plain',
+    'objects with nothing decoded or checked; the difference is what the store adds: checking the query, decoding the',
+    'JSON columns, checking every row against the anomaly schema and building the records.',
+    '',
+    ...markdownTable(
+      ['read', 'rows', 'store µs', 'raw µs', 'store − raw per row µs'],
+      [
+        [
+          '`anomalies.list({ limit: 20 })`',
+          String(PAGE),
+          micros(result.page.store),
+          micros(result.page.raw),
+          perRow(result.page.store, result.page.raw, PAGE),
+        ],
+        [
+          '`anomalies.get(id)`',
+          '1',
+          micros(result.byId.store),
+          micros(result.byId.raw),
+          perRow(result.byId.store, result.byId.raw, 1),
+        ],
+      ],
+    ),
+    '',
+    `Decoding and checking a page of ${PAGE} rows already read (\`anomalyFromRow\`): ${micros(result.decodePage)} µs, ${micros(result.decodePage / PAGE)} µs per row.`,
+  ].join('\n');
+}
+
+// Run ----------------------------------------------------------------------------------------------
+
+const command = `pnpm bench:store${process.argv.slice(2).length > 0 ? ` ${process.argv.slice(2).join(' ')}` : ''}`;
+let inserts: string | undefined;
+let reads: string;
+try {
+  if (!readsOnly) inserts = insertsTable(await measureInserts());
+  reads = readsSection(await measureReads());
 } finally {
   rmSync(directory, { recursive: true, force: true });
 }
 
-const format = (value: number) => Math.round(value).toLocaleString('en-US');
-
-/** A table of right-aligned columns, padded the way the repository's formatter writes Markdown tables. */
-function markdownTable(header: readonly string[], rows: ReadonlyArray<readonly string[]>): string[] {
-  const widths = header.map((title, column) =>
-    Math.max(title.length, ...rows.map((row) => row[column]!.length)),
-  );
-  const line = (cells: readonly string[]) =>
-    `| ${cells.map((cell, column) => cell.padStart(widths[column]!)).join(' | ')} |`;
-  return [line(header), line(widths.map((width) => `${'-'.repeat(width - 1)}:`)), ...rows.map(line)];
-}
-const command = `pnpm bench:store${process.argv.slice(2).length > 0 ? ` ${process.argv.slice(2).join(' ')}` : ''}`;
-const table = [
-  `Measured ${new Date().toISOString().slice(0, 10)} with \`${command}\` (Node ${process.version}, ${cpus().length} cores, SQLite file in WAL mode with synchronous=NORMAL, best of ${repeats} interleaved runs of each variant).`,
-  '"raw" is one prepared better-sqlite3 INSERT into the same table and indexes, parameters built before the clock',
-  'starts, one transaction per batch; "store" is `store.anomalies.insert(batch)` with `maxDocs: Infinity`;',
-  '"store + retention" keeps `maxDocs: 1000`, so every batch also deletes the oldest resolved anomalies in its transaction.',
-  '',
-  'The machine is shared with other work, so absolute figures vary between runs; the best run of each variant is the',
-  'one least disturbed.',
-  '',
-  ...markdownTable(
-    ['batch size', 'rows', 'raw inserts/s', 'store inserts/s', 'store / raw', 'store + retention inserts/s'],
-    results.map((result) => [
-      String(result.batchSize),
-      format(result.rows),
-      format(result.raw),
-      format(result.store),
-      percent(result.store / result.raw),
-      format(result.storeWithRetention),
-    ]),
-  ),
-  '',
-  `Target: the store reaches at least 50% of raw inserts/s at every batch size: ${
-    results.every((result) => result.store / result.raw >= 0.5) ? 'met' : 'NOT met'
-  } in this run.`,
-].join('\n');
-
-process.stdout.write(`\n${table}\n`);
+const heading = '## Store: anomaly inserts';
+process.stdout.write(`\n${inserts === undefined ? '' : `${inserts}\n\n`}${reads}\n`);
 
 if (write) {
-  const resultsPath = join(root, 'bench/RESULTS.md');
-  const heading = '## Store: anomaly inserts';
-  const current = readFileSync(resultsPath, 'utf8');
-  const start = current.indexOf(heading);
-  if (start < 0) throw new Error(`${heading} not found in bench/RESULTS.md`);
-  const next = current.indexOf('\n## ', start + heading.length);
-  const end = next < 0 ? current.length : next + 1;
-  writeFileSync(resultsPath, `${current.slice(0, start)}${heading}\n\n${table}\n\n${current.slice(end)}`);
-
-  const readmePath = join(root, 'packages/storage-sqlite/README.md');
-  const readme = readFileSync(readmePath, 'utf8');
-  const startMarker = '<!-- bench:store:start -->';
-  const endMarker = '<!-- bench:store:end -->';
-  const from = readme.indexOf(startMarker);
-  const to = readme.indexOf(endMarker);
-  if (from >= 0 && to > from) {
-    writeFileSync(readmePath, `${readme.slice(0, from + startMarker.length)}\n${table}\n${readme.slice(to)}`);
+  if (inserts === undefined) writeResultsSubsection(heading, reads);
+  else {
+    writeResultsSection(`${heading}\n\n${inserts}\n\n${reads}\n`);
+    const readmePath = join(root, 'packages/storage-sqlite/README.md');
+    const readme = readFileSync(readmePath, 'utf8');
+    const startMarker = '<!-- bench:store:start -->';
+    const endMarker = '<!-- bench:store:end -->';
+    const from = readme.indexOf(startMarker);
+    const to = readme.indexOf(endMarker);
+    if (from >= 0 && to > from) {
+      writeFileSync(
+        readmePath,
+        `${readme.slice(0, from + startMarker.length)}\n${inserts}\n${readme.slice(to)}`,
+      );
+    }
   }
-  process.stdout.write('\nwritten to bench/RESULTS.md and packages/storage-sqlite/README.md\n');
+  process.stdout.write('\nwritten to bench/RESULTS.md\n');
 }
