@@ -22,7 +22,7 @@ import {
   retrieveMetrics,
   type ValueMention,
 } from './retrieval.js';
-import { splitName, stem, stopWords, synonymsOf } from './text.js';
+import { splitName, stem, stopWords, synonymsOf, type Word } from './text.js';
 
 /** What the query computes, for choosing a chart and describing the answer. */
 export interface QueryShape {
@@ -1009,12 +1009,30 @@ function confidenceOf(
   for (const word of content) {
     // words the catalog does not know at all weigh more: they name things that are not there
     const known = context.index.postings.has(word.stem) || context.index.valueWords.has(word.text);
-    const weight = known ? 1 : 1.5;
+    // an unknown word that does not look like an English word is usually the name of a system
+    // ("elasticsearch cluster health"): when the catalog has never heard of it, it is not monitored
+    const weight = known || explained.has(word.index) ? 1 : looksLikeName(word) ? 2.5 : 1.5;
     total += weight;
     if (explained.has(word.index)) covered += weight;
     else missing.push(word.text);
   }
   return { value: covered / total, missing };
+}
+
+/** English derivational and inflectional endings; words without one are often product names. */
+const englishEnding =
+  /(ed|ing|ion|ions|al|ly|ive|ous|ful|able|ible|est|er|ers|ment|ments|ness|ity|ies|es|s|y|ic|ure|ance|ence|age|ant|ent)$/;
+
+/** A word that is probably a name (redis, graphql, elasticsearch) rather than an English word. */
+function looksLikeName(word: Word): boolean {
+  return (
+    /[a-z]/.test(word.text) &&
+    word.text.length >= 4 &&
+    !/\d/.test(word.text) &&
+    !englishEnding.test(word.text) &&
+    synonymsOf(word.stem).size === 0 &&
+    !rateNouns.has(word.text)
+  );
 }
 
 /** Words that rarely name what is measured. */
@@ -1102,22 +1120,17 @@ function resolve(
     const key = mention.words.join(',');
     strongest.set(key, Math.max(strongest.get(key) ?? 0, mention.strength));
   }
-  const spread = new Map<string, Set<number>>();
+  const spread = new Map<string, number>();
   for (const mention of mentions) {
     const key = mention.words.join(',');
     if (mention.strength < strongest.get(key)!) continue;
-    let set = spread.get(key);
-    if (!set) {
-      set = new Set();
-      spread.set(key, set);
-    }
-    for (const metric of mention.metrics) set.add(metric);
+    spread.set(key, (spread.get(key) ?? 0) + mention.metrics.size);
   }
   const perWords = new Map<string, Map<number, number>>();
   for (const mention of mentions) {
     for (const position of mention.words) mentionWords.add(position);
     const key = mention.words.join(',');
-    const total = Math.max(1, spread.get(key)?.size ?? mention.metrics.size);
+    const total = Math.max(1, spread.get(key) ?? mention.metrics.size);
     if (total > 200) continue;
     // a value of several words ("idle in transaction") is stronger evidence than one word
     const value = (4 * mention.strength * (1 + 0.5 * (mention.words.length - 1))) / Math.sqrt(total);
@@ -1174,7 +1187,7 @@ function resolve(
     (mention) =>
       mention.strength === 1 &&
       mention.operator === '=' &&
-      (spread.get(mention.words.join(','))?.size ?? 0) <= 50 &&
+      (spread.get(mention.words.join(',')) ?? 0) <= 50 &&
       (mention.words.length > 1 || !namesMetrics(context.index, context.tokens[mention.words[0]!]!.stem)),
   );
   if (named.length > 0 && candidates.length > 1) {
@@ -1241,20 +1254,6 @@ function resolve(
     const counters = candidates.filter((entry) => entry.metric.type === 'counter');
     if (counters.length > 0 && counters[0]!.score >= candidates[0]!.score * 0.5) candidates = counters;
   }
-  if (process.env['ASK_DEBUG'])
-    console.error(
-      'resolve',
-      words.map((w) => w.text).join(' '),
-      candidates
-        .slice(0, 5)
-        .map((c) => `${c.metric.name}:${c.score.toFixed(2)}`)
-        .join(' '),
-      [...boost]
-        .filter(([, v]) => v > 0)
-        .slice(0, 5)
-        .map(([p, v]) => `${snapshot.metrics[p]!.name}+${v.toFixed(2)}`)
-        .join(' '),
-    );
   const best = candidates[0];
   if (!best || best.score <= 0) return null;
   return { ...bind(context, best, words), alternatives: candidates };
