@@ -14,6 +14,7 @@ import {
   promptHistoryEntrySchema,
   type Rca,
   rcaSchema,
+  SEVERITIES,
   type Silence,
   type StoredRecordSchema,
   silenceSchema,
@@ -118,25 +119,152 @@ export function anomalyParameters(anomaly: Anomaly): Parameter[] {
   ];
 }
 
-export function anomalyFromRow(row: Row): Anomaly {
-  return parse(anomalySchema, 'anomalies', row.id, () => ({
-    id: row.id,
-    fingerprint: row.fingerprint,
-    metric: row.metric,
-    labels: fromJson(row.labels),
-    value: row.value,
-    score: row.score,
-    severity: row.severity,
-    reason: row.reason,
-    detector: row.detector,
-    target: row.target,
-    status: row.status,
-    evidence: fromJson(row.evidence),
-    startsAt: row.starts_at,
-    endsAt: row.ends_at,
-    updatedAt: row.updated_at,
-    acknowledgedAt: row.acknowledged_at,
+/**
+ * Reads an anomaly from its column values in the order of {@link ANOMALY_COLUMNS} (a raw-mode
+ * `SELECT ${ANOMALY_COLUMNS}`). A row as the store writes it takes the quick path: every column is
+ * checked to hold what the anomaly schema asks for and the record is built directly. Anything else
+ * goes through the schema ({@link parseAnomalyValues}), which reports a damaged row.
+ */
+export function anomalyFromValues(values: readonly unknown[]): Anomaly {
+  return quickAnomaly(values) ?? parseAnomalyValues(values);
+}
+
+/**
+ * Reads an anomaly from its column values through the anomaly schema: the full check, failing with
+ * an {@link InvalidRowError} naming the table, the id and the first field that is wrong.
+ */
+export function parseAnomalyValues(values: readonly unknown[]): Anomaly {
+  return parse(anomalySchema, 'anomalies', values[0], () => ({
+    id: values[0],
+    fingerprint: values[1],
+    metric: values[2],
+    labels: fromJson(values[3]),
+    value: values[4],
+    score: values[5],
+    severity: values[6],
+    reason: values[7],
+    detector: values[8],
+    target: values[9],
+    status: values[10],
+    evidence: fromJson(values[11]),
+    startsAt: values[12],
+    endsAt: values[13],
+    updatedAt: values[14],
+    acknowledgedAt: values[15],
   }));
+}
+
+const SEVERITY_VALUES: ReadonlySet<unknown> = new Set(SEVERITIES);
+const isTimestamp = (value: unknown): value is number =>
+  typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+const isFiniteNumber = (value: unknown): value is number =>
+  typeof value === 'number' && Number.isFinite(value);
+
+/** A JSON object of the column, or `undefined` when the column is not the JSON text of a plain object. */
+function jsonObject(text: unknown): Record<string, unknown> | undefined {
+  if (typeof text !== 'string' || text.charCodeAt(0) !== 123 /* { */) return undefined;
+  try {
+    return JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Labels as the schema gives them back: an object of strings. `undefined` for anything else, and
+ * for a `__proto__` key, which the schema would not keep as it is.
+ */
+function quickLabels(text: unknown): Anomaly['labels'] | undefined {
+  const labels = jsonObject(text);
+  if (labels === undefined) return undefined;
+  for (const key in labels) {
+    if (typeof labels[key] !== 'string' || key === '__proto__') return undefined;
+  }
+  return labels as Anomaly['labels'];
+}
+
+/** Evidence as the schema gives it back: an object of finite numbers, strings, booleans and nulls. */
+function quickEvidence(text: unknown): Anomaly['evidence'] | undefined {
+  const evidence = jsonObject(text);
+  if (evidence === undefined) return undefined;
+  for (const key in evidence) {
+    const value = evidence[key];
+    if (
+      key === '__proto__' ||
+      !(
+        value === null ||
+        typeof value === 'string' ||
+        typeof value === 'boolean' ||
+        (typeof value === 'number' && Number.isFinite(value))
+      )
+    ) {
+      return undefined;
+    }
+  }
+  return evidence as Anomaly['evidence'];
+}
+
+/**
+ * The anomaly of a row that holds exactly what the schema accepts, built as the schema would build
+ * it; `undefined` when any column is off, so that the schema reports it.
+ */
+function quickAnomaly(values: readonly unknown[]): Anomaly | undefined {
+  const id = values[0];
+  const fingerprint = values[1];
+  const metric = values[2];
+  const value = values[4];
+  const score = values[5];
+  const severity = values[6];
+  const reason = values[7];
+  const detector = values[8];
+  const target = values[9];
+  const status = values[10];
+  const startsAt = values[12];
+  const endsAt = values[13];
+  const updatedAt = values[14];
+  const acknowledgedAt = values[15];
+  if (
+    typeof id !== 'string' ||
+    typeof fingerprint !== 'string' ||
+    typeof metric !== 'string' ||
+    (value !== null && !isFiniteNumber(value)) ||
+    !isFiniteNumber(score) ||
+    score < 0 ||
+    score > 1 ||
+    !SEVERITY_VALUES.has(severity) ||
+    typeof reason !== 'string' ||
+    typeof detector !== 'string' ||
+    typeof target !== 'string' ||
+    (status !== 'firing' && status !== 'resolved') ||
+    !isTimestamp(startsAt) ||
+    (endsAt !== null && !isTimestamp(endsAt)) ||
+    !isTimestamp(updatedAt) ||
+    (acknowledgedAt !== null && !isTimestamp(acknowledgedAt))
+  ) {
+    return undefined;
+  }
+  const labels = quickLabels(values[3]);
+  if (labels === undefined) return undefined;
+  const evidence = quickEvidence(values[11]);
+  if (evidence === undefined) return undefined;
+  return {
+    id,
+    fingerprint,
+    metric,
+    labels,
+    value,
+    score,
+    severity: severity as Anomaly['severity'],
+    reason,
+    detector,
+    target,
+    status,
+    evidence,
+    startsAt,
+    endsAt,
+    updatedAt,
+    acknowledgedAt,
+  };
 }
 
 // RCA ---------------------------------------------------------------------------------------------

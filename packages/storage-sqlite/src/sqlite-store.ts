@@ -34,7 +34,7 @@ import Database from 'better-sqlite3';
 import { migrate, SCHEMA_VERSION, schemaVersion } from './migrations.js';
 import {
   ANOMALY_COLUMNS,
-  anomalyFromRow,
+  anomalyFromValues,
   anomalyParameters,
   CHAT_SESSION_COLUMNS,
   chatSessionFromRow,
@@ -248,6 +248,17 @@ export function createSqliteStore(
     return prepared;
   };
 
+  const rawStatements = new Map<string, BetterSqlite3.Statement>();
+  /** Prepares a query that returns rows as arrays of column values once, and reuses it. */
+  const rawStatement = (sql: string): BetterSqlite3.Statement => {
+    let prepared = rawStatements.get(sql);
+    if (!prepared) {
+      prepared = database.prepare(sql).raw(true);
+      rawStatements.set(sql, prepared);
+    }
+    return prepared;
+  };
+
   let closed = false;
 
   const toStoreError = (error: unknown): PromptheusError => {
@@ -284,6 +295,17 @@ export function createSqliteStore(
     statement(sql).all(...parameters) as Row[];
   const get = (sql: string, parameters: readonly Parameter[] = []) =>
     statement(sql).get(...parameters) as Row | undefined;
+  /** Anomalies of `SELECT <the anomaly columns> FROM anomalies <rest>`, read as column values. */
+  const selectAnomalies = (rest: string, parameters: readonly Parameter[]): Anomaly[] =>
+    (rawStatement(`SELECT ${ANOMALY_COLUMNS} FROM anomalies ${rest}`).all(...parameters) as unknown[][]).map(
+      anomalyFromValues,
+    );
+  const selectAnomaly = (rest: string, parameters: readonly Parameter[]): Anomaly | null => {
+    const values = rawStatement(`SELECT ${ANOMALY_COLUMNS} FROM anomalies ${rest}`).get(...parameters) as
+      | unknown[]
+      | undefined;
+    return values ? anomalyFromValues(values) : null;
+  };
   const count = (sql: string, parameters: readonly Parameter[] = []) =>
     (statement(sql)
       .pluck()
@@ -323,10 +345,10 @@ export function createSqliteStore(
   });
 
   const updateAnomaly = writeTransaction((id: string, patch: AnomalyPatch): Anomaly | null => {
-    const row = get('SELECT * FROM anomalies WHERE id = ?', [id]);
-    if (!row) return null;
+    const current = selectAnomaly('WHERE id = ?', [id]);
+    if (!current) return null;
     const updated: Anomaly = structuredClone({
-      ...anomalyFromRow(row),
+      ...current,
       ...pickPatch(patch, ANOMALY_PATCH_FIELDS),
     });
     statement(
@@ -484,27 +506,22 @@ export function createSqliteStore(
     anomalies: {
       insert: (batch) => run(() => insertAnomalies(batch)),
       update: (id, patch) => run(() => updateAnomaly(requireString('id', id), patch)),
-      get: (id) =>
-        run(() => {
-          const row = get('SELECT * FROM anomalies WHERE id = ?', [requireString('id', id)]);
-          return row ? anomalyFromRow(row) : null;
-        }),
+      get: (id) => run(() => selectAnomaly('WHERE id = ?', [requireString('id', id)])),
       findFiring: (fingerprint) =>
-        run(() => {
-          const row = get("SELECT * FROM anomalies WHERE fingerprint = ? AND status = 'firing'", [
+        run(() =>
+          selectAnomaly("WHERE fingerprint = ? AND status = 'firing'", [
             requireString('fingerprint', fingerprint),
-          ]);
-          return row ? anomalyFromRow(row) : null;
-        }),
+          ]),
+        ),
       list: (query) =>
         run(() => {
           const resolved = resolveAnomalyQuery(query);
           const { where, parameters } = anomalyFilter(resolved);
-          return all(`SELECT * FROM anomalies ${where} ORDER BY starts_at DESC, id DESC LIMIT ? OFFSET ?`, [
+          return selectAnomalies(`${where} ORDER BY starts_at DESC, id DESC LIMIT ? OFFSET ?`, [
             ...parameters,
             resolved.limit,
             resolved.offset,
-          ]).map(anomalyFromRow);
+          ]);
         }),
       count: (query) =>
         run(() => {
@@ -747,6 +764,7 @@ export function createSqliteStore(
       if (closed) return Promise.resolve();
       closed = true;
       statements.clear();
+      rawStatements.clear();
       try {
         if (ownsDatabase && database.open) database.close();
         return Promise.resolve();
