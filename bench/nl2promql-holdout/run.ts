@@ -1,15 +1,17 @@
 /**
- * Held-out NL→PromQL evaluation: a catalog the translator was not developed against (an
- * e-commerce / payments platform with ingress, Postgres, Kafka and Kubernetes metrics, plus
- * node_exporter and Prometheus itself), scored with the shared evaluation's executor.
+ * Held-out NL→PromQL evaluations: catalogs the translator was not developed against, scored with
+ * the shared evaluation's executor. `--set shop` (default): an e-commerce / payments platform with
+ * ingress, Postgres, Kafka and Kubernetes metrics; `--set logistics`: a delivery platform with
+ * RabbitMQ, Redis, HAProxy, a JVM service, MySQL and blackbox probes; both with node_exporter and
+ * Prometheus itself.
  *
- *   pnpm tsx bench/nl2promql-holdout/run.ts [--keep-env] [--out details.json] [--write [--label TEXT]] [--verbose]
+ *   pnpm tsx bench/nl2promql-holdout/run.ts [--set shop|logistics] [--keep-env] [--out details.json] [--write [--label TEXT]] [--verbose]
  *   pnpm tsx bench/nl2promql-holdout/run.ts --gold-self-check      gold queries as predictions (must be 1.000)
  *   pnpm tsx bench/nl2promql-holdout/run.ts --start-env | --stop-env | --env-status
  *
  * The environment: the synthetic exporter in this folder (its history backfilled with promtool so
  * range questions work), a real node_exporter, a real Prometheus scraping both and itself, one
- * configured target that nothing listens on (job `erp-sync`, a real "target down") and alerting
+ * configured target that nothing listens on (a real "target down") and alerting
  * rules. Ports are chosen at run time on 127.0.0.1. A run reuses an environment left by
  * `--start-env`/`--keep-env`, else starts one (about a minute) and stops it at the end.
  * Every question is answered by `createAsk({ llm: null })`; `run.mjs --predictions` scores them.
@@ -25,10 +27,7 @@ import { writeBackfill } from './exporter.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const casesFile = join(here, 'cases.jsonl');
 const evalDir = process.env['NL2PROMQL_DIR'] ?? '/work/shared/eval/nl2promql';
-const stateDirectory = join(tmpdir(), 'promptheus-nl2promql-holdout');
-const stateFile = join(stateDirectory, 'state.json');
 const scrapeIntervalSeconds = 2;
 const backfillMinutes = 65;
 const waitSeconds = 40;
@@ -38,6 +37,130 @@ function argument(name: string): string | undefined {
   return index >= 0 ? process.argv[index + 1] : undefined;
 }
 const flag = (name: string) => process.argv.includes(`--${name}`);
+
+/** One held-out set: a catalog of the synthetic exporter, its cases and its environment. */
+interface HoldoutSet {
+  /** Job name of the synthetic exporter. */
+  readonly job: string;
+  /** A configured job nothing listens on (a real "target down"), with a comment for the config. */
+  readonly downJob: string;
+  readonly downComment: string;
+  readonly cases: string;
+  readonly rules: string;
+  /** Queries that return data once the environment is ready. */
+  readonly readyChecks: readonly string[];
+  /** Sub-heading in bench/RESULTS.md and the sentence that describes the set. */
+  readonly heading: string;
+  readonly description: string;
+}
+
+const alertRule = (name: string, expr: string, forDuration: string, severity: string, summary: string) =>
+  `      - alert: ${name}
+        expr: ${expr}
+        for: ${forDuration}
+        labels: { severity: ${severity} }
+        annotations: { summary: "${summary}" }
+`;
+
+const sets: Readonly<Record<string, HoldoutSet>> = {
+  shop: {
+    job: 'shop',
+    downJob: 'erp-sync',
+    downComment: 'A decommissioned ERP synchronisation job that is still configured: nothing listens there.',
+    cases: 'cases.jsonl',
+    rules:
+      alertRule(
+        'TargetDown',
+        'up == 0',
+        '10s',
+        'page',
+        '{{ $labels.job }} target {{ $labels.instance }} is down',
+      ) +
+      alertRule(
+        'PostgresDown',
+        'pg_up == 0',
+        '10s',
+        'page',
+        'PostgreSQL {{ $labels.server }} is unreachable',
+      ) +
+      alertRule(
+        'ConsumerGroupLagHigh',
+        'sum by (consumergroup) (kafka_consumergroup_lag) > 5000',
+        '10s',
+        'ticket',
+        'Consumer group {{ $labels.consumergroup }} is more than 5000 messages behind',
+      ) +
+      alertRule(
+        'PodStuckPending',
+        'kube_pod_status_phase{phase="Pending"} == 1',
+        '6h',
+        'ticket',
+        'Pod {{ $labels.namespace }}/{{ $labels.pod }} has been pending for 6 hours',
+      ),
+    readyChecks: [
+      'rate(payments_transactions_total[1m])',
+      'ALERTS{alertname="PostgresDown",alertstate="firing"}',
+    ],
+    heading: '### Held-out set (e-commerce / payments catalog)',
+    description: [
+      'The same `createAsk({ llm: null })` on a catalog it was not developed against (bench/nl2promql-holdout:',
+      'ingress-nginx, postgres_exporter, kafka_exporter, cAdvisor / kube-state-metrics, payments and shop services,',
+      'node_exporter, Prometheus itself, a target that is down, alerting rules; 65 min of backfilled history),',
+      "60 questions scored by the shared evaluation's `run.mjs --predictions`.",
+    ].join('\n'),
+  },
+  logistics: {
+    job: 'logistics',
+    downJob: 'legacy-tms',
+    downComment: 'The retired transport management system, still configured: nothing listens there.',
+    cases: 'cases-logistics.jsonl',
+    rules:
+      alertRule(
+        'TargetDown',
+        'up == 0',
+        '10s',
+        'page',
+        '{{ $labels.job }} target {{ $labels.instance }} is down',
+      ) +
+      alertRule(
+        'HAProxyBackendDown',
+        'haproxy_backend_up == 0',
+        '10s',
+        'page',
+        'Backend {{ $labels.backend }} is down',
+      ) +
+      alertRule('ProbeFailed', 'probe_success == 0', '10s', 'page', 'Probe of {{ $labels.target }} fails') +
+      alertRule(
+        'QueueBacklog',
+        'rabbitmq_queue_messages_ready > 1000',
+        '2h',
+        'ticket',
+        'Queue {{ $labels.queue }} has more than 1000 messages ready for 2 hours',
+      ),
+    readyChecks: [
+      'rate(shipments_created_total[1m])',
+      'ALERTS{alertname="HAProxyBackendDown",alertstate="firing"}',
+    ],
+    heading: '### Second held-out set (logistics catalog, written after the translator changes)',
+    description: [
+      'A second catalog and question set, written after the changes below and scored once without looking at the',
+      "translator's answers first (bench/nl2promql-holdout/logistics.ts: RabbitMQ, Redis, HAProxy, a JVM service",
+      '(Micrometer), mysqld_exporter, blackbox probes, shipments and fleet gauges, node_exporter, Prometheus itself,',
+      "a target that is down, alerting rules), 42 questions scored by the shared evaluation's `run.mjs --predictions`.",
+    ].join('\n'),
+  },
+};
+
+const setName = argument('set') ?? 'shop';
+const chosenSet = sets[setName];
+if (!chosenSet) throw new Error(`--set must be one of ${Object.keys(sets).join(', ')}, got "${setName}"`);
+const holdout: HoldoutSet = chosenSet;
+const casesFile = join(here, holdout.cases);
+const stateDirectory = join(
+  tmpdir(),
+  setName === 'shop' ? 'promptheus-nl2promql-holdout' : `promptheus-nl2promql-holdout-${setName}`,
+);
+const stateFile = join(stateDirectory, 'state.json');
 
 interface EnvironmentState {
   readonly prometheusUrl: string;
@@ -123,41 +246,21 @@ scrape_configs:
   - job_name: node
     static_configs:
       - targets: ["127.0.0.1:${ports['node']}"]
-  - job_name: shop
+  - job_name: ${holdout.job}
     static_configs:
       - targets: ["127.0.0.1:${ports['exporter']}"]
-  # A decommissioned ERP synchronisation job that is still configured: nothing listens there.
-  - job_name: erp-sync
+  # ${holdout.downComment}
+  - job_name: ${holdout.downJob}
     static_configs:
       - targets: ["127.0.0.1:${ports['down']}"]
 `;
 }
 
 const rules = `groups:
-  - name: shop-alerts
+  - name: ${setName}-alerts
     interval: ${scrapeIntervalSeconds}s
     rules:
-      - alert: TargetDown
-        expr: up == 0
-        for: 10s
-        labels: { severity: page }
-        annotations: { summary: "{{ $labels.job }} target {{ $labels.instance }} is down" }
-      - alert: PostgresDown
-        expr: pg_up == 0
-        for: 10s
-        labels: { severity: page }
-        annotations: { summary: "PostgreSQL {{ $labels.server }} is unreachable" }
-      - alert: ConsumerGroupLagHigh
-        expr: sum by (consumergroup) (kafka_consumergroup_lag) > 5000
-        for: 10s
-        labels: { severity: ticket }
-        annotations: { summary: "Consumer group {{ $labels.consumergroup }} is more than 5000 messages behind" }
-      - alert: PodStuckPending
-        expr: kube_pod_status_phase{phase="Pending"} == 1
-        for: 6h
-        labels: { severity: ticket }
-        annotations: { summary: "Pod {{ $labels.namespace }}/{{ $labels.pod }} has been pending for 6 hours" }
-`;
+${holdout.rules}`;
 
 async function stopEnvironment(): Promise<void> {
   const state = readState();
@@ -213,6 +316,8 @@ async function startEnvironment(): Promise<EnvironmentState> {
         join(here, 'exporter.ts'),
         '--port',
         String(ports['exporter']),
+        '--set',
+        setName,
         '--max-lifetime-s',
         '28800',
       ],
@@ -225,7 +330,7 @@ async function startEnvironment(): Promise<EnvironmentState> {
       'node_exporter.log',
     ).pid!;
     save(0);
-    await waitUntil('the shop exporter', () => reachable(state(0).exporterUrl), 30_000);
+    await waitUntil('the synthetic exporter', () => reachable(state(0).exporterUrl), 30_000);
     await waitUntil('node_exporter', () => reachable(state(0).nodeExporterUrl), 30_000);
 
     // History up to a moment slightly in the future: Prometheus then drops every scrape older than
@@ -239,7 +344,8 @@ async function startEnvironment(): Promise<EnvironmentState> {
       fromMs: dataFromMs - backfillMinutes * 60_000,
       toMs: dataFromMs,
       stepMs,
-      labels: { job: 'shop', instance: `127.0.0.1:${ports['exporter']}` },
+      labels: { job: holdout.job, instance: `127.0.0.1:${ports['exporter']}` },
+      catalog: setName,
     });
     const blocks = spawnSync(
       promtoolBinary,
@@ -281,9 +387,8 @@ async function startEnvironment(): Promise<EnvironmentState> {
     const checks = [
       'up{job="prometheus"} == 1',
       'up{job="node"} == 1',
-      'up{job="shop"} == 1',
-      'rate(payments_transactions_total[1m])',
-      'ALERTS{alertname="PostgresDown",alertstate="firing"}',
+      `up{job="${holdout.job}"} == 1`,
+      ...holdout.readyChecks,
     ];
     await waitUntil(
       'live data and healthy targets',
@@ -341,20 +446,13 @@ function writeResults(output: string, summary: string, p50: number, label: strin
     .split('\n')
     .filter((line) => /^(category|\S+\s+\d+\s+[\d.]+\s+[\d.]+\s+[\d.]+)/.test(line.trim()))
     .join('\n');
-  const heading = '### Held-out set (e-commerce / payments catalog)';
-  const intro = [
-    heading,
-    '',
-    'The same `createAsk({ llm: null })` on a catalog it was not developed against (bench/nl2promql-holdout:',
-    'ingress-nginx, postgres_exporter, kafka_exporter, cAdvisor / kube-state-metrics, payments and shop services,',
-    'node_exporter, Prometheus itself, a target that is down, alerting rules; 65 min of backfilled history),',
-    "60 questions scored by the shared evaluation's `run.mjs --predictions`.",
-  ].join('\n');
+  const heading = holdout.heading;
+  const intro = [heading, '', holdout.description].join('\n');
   const blockHeading = `#### ${label}`;
   const block = [
     blockHeading,
     '',
-    `Measured ${new Date().toISOString().slice(0, 10)} with \`pnpm tsx bench/nl2promql-holdout/run.ts --write --label "${label}"\`:`,
+    `Measured ${new Date().toISOString().slice(0, 10)} with \`pnpm tsx bench/nl2promql-holdout/run.ts --set ${setName} --write --label "${label}"\`:`,
     '',
     '```',
     table,
