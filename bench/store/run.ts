@@ -20,7 +20,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Anomaly } from '../../packages/core/src/index.js';
 import { createSqliteStore, type SqliteStore } from '../../packages/storage-sqlite/src/index.js';
-import { anomalyFromRow, anomalyParameters, type Row } from '../../packages/storage-sqlite/src/rows.js';
+import {
+  ANOMALY_COLUMNS,
+  anomalyFromValues,
+  anomalyParameters,
+  parseAnomalyValues,
+} from '../../packages/storage-sqlite/src/rows.js';
 import { argument } from '../lib/args.js';
 import { writeResultsSection, writeResultsSubsection } from '../lib/results.js';
 
@@ -233,7 +238,21 @@ function insertsTable(results: readonly Result[]): string {
 
 const READ_TABLE_ROWS = 1000;
 const PAGE = 20;
-const PAGE_SQL = 'SELECT * FROM anomalies ORDER BY starts_at DESC, id DESC LIMIT ? OFFSET ?';
+const PAGE_ORDER = 'FROM anomalies ORDER BY starts_at DESC, id DESC LIMIT ? OFFSET ?';
+
+/**
+ * The same reads through the store as it was before it read anomalies as column values with the
+ * quick checked path (every row an object through the zod schema): this script at commit dd8e5ef,
+ * run just before and just after one run of this version, on the shared machine.
+ */
+const BEFORE =
+  'Before anomalies were read as column values through the quick checked path (every row an object through the zod ' +
+  'schema): this command at commit dd8e5ef, run just before and just after one run of this version on 2026-11-22, ' +
+  'measured `list` at 377.9 and 398.1 µs against 131.4 and 182.6 µs raw objects (12.3 and 10.8 µs per row added by ' +
+  'the store), `get` at 16.0 and 18.0 µs against 8.4 and 7.3 µs raw objects, and decoding at 6.3 and 4.0 µs per row; ' +
+  'the run between them measured `list` at 147.1 µs against 214.7 µs raw objects and 130.1 µs raw values, `get` at ' +
+  '12.1 µs, and decoding at 2.0 µs per row (4.8 µs through the schema). Figures between runs vary with the load of ' +
+  'the machine; compare within a run.';
 
 /** CPU time (user + system) of this process so far, in µs: less disturbed by other work than wall time. */
 function cpuMicros(): number {
@@ -255,13 +274,18 @@ async function perAsyncCall(calls: number, work: (call: number) => Promise<unkno
   return (cpuMicros() - started) / calls;
 }
 
+/** CPU µs per call through the store, through raw better-sqlite3 with rows as objects, and as column values. */
+interface ReadFigures {
+  readonly store: number;
+  readonly rawObjects: number;
+  readonly rawValues: number;
+}
+
 interface ReadResult {
-  /** CPU µs per page of 20 through the store and through raw better-sqlite3. */
-  readonly page: { readonly store: number; readonly raw: number };
-  /** CPU µs per anomaly by id through the store and through raw better-sqlite3. */
-  readonly byId: { readonly store: number; readonly raw: number };
-  /** CPU µs to decode (and check) a page of 20 rows already read. */
-  readonly decodePage: number;
+  readonly page: ReadFigures;
+  readonly byId: ReadFigures;
+  /** CPU µs to decode and check a page of 20 rows already read, by the quick path and by the schema. */
+  readonly decodePage: { readonly quick: number; readonly schema: number };
 }
 
 /** A page of 20 and one anomaly by id from a table of 1,000, through the store and through raw better-sqlite3. */
@@ -272,77 +296,101 @@ async function measureReads(): Promise<ReadResult> {
   for (const batch of batches(rows, 100)) await store.anomalies.insert(batch);
   const ids = rows.slice(0, PAGE).map((row) => row.id);
   const database = new Database(path);
-  const rawPage = database.prepare(PAGE_SQL);
+  const rawPage = database.prepare(`SELECT * ${PAGE_ORDER}`);
+  const rawPageValues = database.prepare(`SELECT ${ANOMALY_COLUMNS} ${PAGE_ORDER}`).raw(true);
   const rawById = database.prepare('SELECT * FROM anomalies WHERE id = ?');
-  const pageRows = rawPage.all(PAGE, 0) as Row[];
-  const expected = await store.anomalies.list({ limit: PAGE });
-  if (JSON.stringify(pageRows.map(anomalyFromRow)) !== JSON.stringify(expected)) {
+  const rawByIdValues = database.prepare(`SELECT ${ANOMALY_COLUMNS} FROM anomalies WHERE id = ?`).raw(true);
+  const pageValues = rawPageValues.all(PAGE, 0) as unknown[][];
+  const expected = JSON.stringify(await store.anomalies.list({ limit: PAGE }));
+  if (
+    JSON.stringify(pageValues.map(anomalyFromValues)) !== expected ||
+    JSON.stringify(pageValues.map(parseAnomalyValues)) !== expected
+  ) {
     throw new Error('decoded rows differ from what the store lists');
   }
   const pageCalls = 1000;
   const byIdCalls = 5000;
-  const page = { store: [] as number[], raw: [] as number[] };
-  const byId = { store: [] as number[], raw: [] as number[] };
-  const decodePage: number[] = [];
+  const samples = () => ({ store: [] as number[], rawObjects: [] as number[], rawValues: [] as number[] });
+  const page = samples();
+  const byId = samples();
+  const decodePage = { quick: [] as number[], schema: [] as number[] };
   try {
     // Warm-up: statements, page cache, JIT.
     await perAsyncCall(pageCalls, () => store.anomalies.list({ limit: PAGE }));
     perCall(pageCalls, () => rawPage.all(PAGE, 0));
+    perCall(pageCalls, () => rawPageValues.all(PAGE, 0));
     for (let repeat = 0; repeat < repeats; repeat++) {
+      // Interleaved, so that load from other processes hits all variants alike.
       page.store.push(await perAsyncCall(pageCalls, () => store.anomalies.list({ limit: PAGE })));
-      page.raw.push(perCall(pageCalls, () => rawPage.all(PAGE, 0)));
+      page.rawObjects.push(perCall(pageCalls, () => rawPage.all(PAGE, 0)));
+      page.rawValues.push(perCall(pageCalls, () => rawPageValues.all(PAGE, 0)));
       byId.store.push(await perAsyncCall(byIdCalls, (call) => store.anomalies.get(ids[call % PAGE]!)));
-      byId.raw.push(perCall(byIdCalls, (call) => rawById.get(ids[call % PAGE]!)));
-      decodePage.push(perCall(pageCalls, () => pageRows.map(anomalyFromRow)));
+      byId.rawObjects.push(perCall(byIdCalls, (call) => rawById.get(ids[call % PAGE]!)));
+      byId.rawValues.push(perCall(byIdCalls, (call) => rawByIdValues.get(ids[call % PAGE]!)));
+      decodePage.quick.push(perCall(pageCalls, () => pageValues.map(anomalyFromValues)));
+      decodePage.schema.push(perCall(pageCalls, () => pageValues.map(parseAnomalyValues)));
     }
   } finally {
     database.close();
     await store.close();
   }
   const least = (values: readonly number[]) => Math.min(...values);
+  const figures = (measured: ReturnType<typeof samples>): ReadFigures => ({
+    store: least(measured.store),
+    rawObjects: least(measured.rawObjects),
+    rawValues: least(measured.rawValues),
+  });
   const result = {
-    page: { store: least(page.store), raw: least(page.raw) },
-    byId: { store: least(byId.store), raw: least(byId.raw) },
-    decodePage: least(decodePage),
+    page: figures(page),
+    byId: figures(byId),
+    decodePage: { quick: least(decodePage.quick), schema: least(decodePage.schema) },
   };
   process.stdout.write(
-    `reads: page of ${PAGE} store ${micros(result.page.store)} µs, raw ${micros(result.page.raw)} µs; by id store ${micros(result.byId.store)} µs, raw ${micros(result.byId.raw)} µs; decode a page ${micros(result.decodePage)} µs\n`,
+    `reads: page of ${PAGE} store ${micros(result.page.store)} µs, raw ${micros(result.page.rawObjects)} / ${micros(result.page.rawValues)} µs; ` +
+      `by id store ${micros(result.byId.store)} µs, raw ${micros(result.byId.rawObjects)} / ${micros(result.byId.rawValues)} µs; ` +
+      `decode a page ${micros(result.decodePage.quick)} µs (schema ${micros(result.decodePage.schema)} µs)\n`,
   );
   return result;
 }
 
 function readsSection(result: ReadResult): string {
-  const perRow = (store: number, raw: number, rows: number) => micros((store - raw) / rows);
+  const row = (read: string, rows: number, figures: ReadFigures) => [
+    read,
+    String(rows),
+    micros(figures.store),
+    micros(figures.rawObjects),
+    micros(figures.rawValues),
+    micros((figures.store - figures.rawObjects) / rows),
+    micros((figures.store - figures.rawValues) / rows),
+  ];
+  const { quick, schema } = result.decodePage;
   return [
     '### Reads',
     '',
     `Measured ${new Date().toISOString().slice(0, 10)} with \`${command}\` (Node ${process.version}, ${cpus().length} cores): a table of ${format(READ_TABLE_ROWS)} anomalies`,
     `like the inserts above; CPU time of this process per call (less disturbed by other work than wall time), best of ${repeats}`,
-    'interleaved runs. "raw" is the same prepared SELECT through better-sqlite3 on a second connection, rows as plain',
-    'objects with nothing decoded or checked; the difference is what the store adds: checking the query, decoding the',
-    'JSON columns, checking every row against the anomaly schema and building the records.',
+    'interleaved runs. "raw" is the same prepared SELECT through better-sqlite3 on a second connection with nothing',
+    'decoded or checked, once with rows as objects (`SELECT *`) and once as column values (raw mode, as the store reads',
+    'anomalies). The store adds checking the query, decoding the JSON columns, checking every row and building the records.',
     '',
     ...markdownTable(
-      ['read', 'rows', 'store µs', 'raw µs', 'store − raw per row µs'],
       [
-        [
-          '`anomalies.list({ limit: 20 })`',
-          String(PAGE),
-          micros(result.page.store),
-          micros(result.page.raw),
-          perRow(result.page.store, result.page.raw, PAGE),
-        ],
-        [
-          '`anomalies.get(id)`',
-          '1',
-          micros(result.byId.store),
-          micros(result.byId.raw),
-          perRow(result.byId.store, result.byId.raw, 1),
-        ],
+        'read',
+        'rows',
+        'store µs',
+        'raw objects µs',
+        'raw values µs',
+        'store − raw objects per row µs',
+        'store − raw values per row µs',
       ],
+      [row('`anomalies.list({ limit: 20 })`', PAGE, result.page), row('`anomalies.get(id)`', 1, result.byId)],
     ),
     '',
-    `Decoding and checking a page of ${PAGE} rows already read (\`anomalyFromRow\`): ${micros(result.decodePage)} µs, ${micros(result.decodePage / PAGE)} µs per row.`,
+    `Decoding and checking a page of ${PAGE} rows already read: ${micros(quick)} µs (${micros(quick / PAGE)} µs per row) by the quick`,
+    `checked path the store takes for rows as it writes them (\`anomalyFromValues\`), ${micros(schema)} µs (${micros(schema / PAGE)} µs per row)`,
+    `through the zod schema (\`parseAnomalyValues\`, which still reports a damaged row): ${(schema / quick).toFixed(1)}× less work.`,
+    '',
+    BEFORE,
   ].join('\n');
 }
 
