@@ -11,22 +11,14 @@ export type LiveEvent =
       readonly error: string;
       readonly retryAt: number;
     }
-  | { readonly type: 'source:recovered'; readonly target: string; readonly downForMs: number }
+  | ({ readonly type: 'source:recovered' } & PromptheusEvents['source:recovered'])
   | {
       readonly type: 'notification:sent' | 'notification:failed';
       readonly channel: string;
       readonly title: string;
       readonly error?: string;
     }
-  | {
-      readonly type: 'chat:answered';
-      readonly prompt: string;
-      readonly promql: string | null;
-      readonly intent: string;
-      readonly success: boolean;
-      readonly latencyMs: number;
-      readonly sessionId: string | null;
-    };
+  | ({ readonly type: 'chat:answered' } & PromptheusEvents['ask:answered']);
 
 /**
  * What WebSocket clients receive: every update of one monitor tick in one message (with the tick

@@ -75,6 +75,49 @@ const bearer = [{ bearerAuth: [] }];
 const ok = (description: string, schema: unknown) => ({ description, content: json(schema) });
 const body = (schema: unknown, required = true) => ({ required, content: json(schema) });
 
+/** An object holding one record under `key`, e.g. `{ "target": { ... } }`. */
+const holding = (key: string, schemaName: string) => ({
+  type: 'object',
+  properties: { [key]: ref(schemaName) },
+});
+
+/** `GET` of one record by id: the record under `key`, or 404. */
+const getOne = (operation: {
+  readonly summary: string;
+  readonly tag: string;
+  readonly what: string;
+  readonly found: string;
+  readonly key: string;
+  readonly schemaName: string;
+  readonly missing: string;
+}): Operation => ({
+  summary: operation.summary,
+  tags: [operation.tag],
+  parameters: [idParameter(operation.what)],
+  responses: {
+    '200': ok(operation.found, holding(operation.key, operation.schemaName)),
+    '404': errorResponse(operation.missing),
+  },
+});
+
+/** `DELETE` of one record by id: 204, or 404. */
+const deleteOne = (operation: {
+  readonly summary: string;
+  readonly tag: string;
+  readonly what: string;
+  readonly missing: string;
+}): Operation => ({
+  summary: operation.summary,
+  tags: [operation.tag],
+  parameters: [idParameter(operation.what)],
+  security: bearer,
+  responses: {
+    '204': { description: 'Deleted' },
+    '404': errorResponse(operation.missing),
+    ...standardErrors,
+  },
+});
+
 /** Options of {@link buildOpenApiDocument}. */
 export interface OpenApiOptions {
   /** API version shown in `info.version`. */
@@ -211,7 +254,7 @@ export function buildOpenApiDocument(options: OpenApiOptions): Record<string, un
         parameters: [idParameter('anomaly')],
         security: bearer,
         responses: {
-          '200': ok('Acknowledged', { type: 'object', properties: { anomaly: ref('Anomaly') } }),
+          '200': ok('Acknowledged', holding('anomaly', 'Anomaly')),
           '404': errorResponse('No such anomaly'),
           ...standardErrors,
         },
@@ -222,7 +265,7 @@ export function buildOpenApiDocument(options: OpenApiOptions): Record<string, un
         parameters: [idParameter('anomaly')],
         security: bearer,
         responses: {
-          '200': ok('Unacknowledged', { type: 'object', properties: { anomaly: ref('Anomaly') } }),
+          '200': ok('Unacknowledged', holding('anomaly', 'Anomaly')),
           '404': errorResponse('No such anomaly'),
           ...standardErrors,
         },
@@ -236,7 +279,7 @@ export function buildOpenApiDocument(options: OpenApiOptions): Record<string, un
         security: bearer,
         requestBody: body(inputSchema(silenceAnomalyBodySchema.unwrap()), false),
         responses: {
-          '201': ok('Silence created', { type: 'object', properties: { silence: ref('Silence') } }),
+          '201': ok('Silence created', holding('silence', 'Silence')),
           '404': errorResponse('No such anomaly'),
           ...standardErrors,
         },
@@ -269,32 +312,27 @@ export function buildOpenApiDocument(options: OpenApiOptions): Record<string, un
         security: bearer,
         requestBody: body(inputSchema(createSilenceBodySchema)),
         responses: {
-          '201': ok('Silence created', { type: 'object', properties: { silence: ref('Silence') } }),
+          '201': ok('Silence created', holding('silence', 'Silence')),
           ...standardErrors,
         },
       },
     },
     '/silences/{id}': {
-      get: {
+      get: getOne({
         summary: 'One silence',
-        tags: ['alerts'],
-        parameters: [idParameter('silence')],
-        responses: {
-          '200': ok('Silence', { type: 'object', properties: { silence: ref('Silence') } }),
-          '404': errorResponse('No such silence'),
-        },
-      },
-      delete: {
+        tag: 'alerts',
+        what: 'silence',
+        found: 'Silence',
+        key: 'silence',
+        schemaName: 'Silence',
+        missing: 'No such silence',
+      }),
+      delete: deleteOne({
         summary: 'Delete (expire) a silence',
-        tags: ['alerts'],
-        parameters: [idParameter('silence')],
-        security: bearer,
-        responses: {
-          '204': { description: 'Deleted' },
-          '404': errorResponse('No such silence'),
-          ...standardErrors,
-        },
-      },
+        tag: 'alerts',
+        what: 'silence',
+        missing: 'No such silence',
+      }),
     },
     '/api/chat': {
       post: {
@@ -342,26 +380,21 @@ export function buildOpenApiDocument(options: OpenApiOptions): Record<string, un
       },
     },
     '/api/history/{id}': {
-      get: {
+      get: getOne({
         summary: 'One chat session with its messages',
-        tags: ['ask'],
-        parameters: [idParameter('chat session')],
-        responses: {
-          '200': ok('Chat session', { type: 'object', properties: { session: ref('ChatSession') } }),
-          '404': errorResponse('No such session'),
-        },
-      },
-      delete: {
+        tag: 'ask',
+        what: 'chat session',
+        found: 'Chat session',
+        key: 'session',
+        schemaName: 'ChatSession',
+        missing: 'No such session',
+      }),
+      delete: deleteOne({
         summary: 'Delete a chat session',
-        tags: ['ask'],
-        parameters: [idParameter('chat session')],
-        security: bearer,
-        responses: {
-          '204': { description: 'Deleted' },
-          '404': errorResponse('No such session'),
-          ...standardErrors,
-        },
-      },
+        tag: 'ask',
+        what: 'chat session',
+        missing: 'No such session',
+      }),
     },
     '/api/prompts': {
       get: {
@@ -447,22 +480,22 @@ export function buildOpenApiDocument(options: OpenApiOptions): Record<string, un
         security: bearer,
         requestBody: body(inputSchema(createTargetBodySchema)),
         responses: {
-          '201': ok('Created', { type: 'object', properties: { target: ref('Target') } }),
+          '201': ok('Created', holding('target', 'Target')),
           '409': errorResponse('The name is taken'),
           ...standardErrors,
         },
       },
     },
     '/targets/{id}': {
-      get: {
+      get: getOne({
         summary: 'One target',
-        tags: ['targets'],
-        parameters: [idParameter('target')],
-        responses: {
-          '200': ok('Target', { type: 'object', properties: { target: ref('Target') } }),
-          '404': errorResponse('No such target'),
-        },
-      },
+        tag: 'targets',
+        what: 'target',
+        found: 'Target',
+        key: 'target',
+        schemaName: 'Target',
+        missing: 'No such target',
+      }),
       put: {
         summary: 'Change a target (only the fields given; `auth: null` removes credentials)',
         tags: ['targets'],
@@ -470,7 +503,7 @@ export function buildOpenApiDocument(options: OpenApiOptions): Record<string, un
         security: bearer,
         requestBody: body(inputSchema(updateTargetBodySchema)),
         responses: {
-          '200': ok('Updated', { type: 'object', properties: { target: ref('Target') } }),
+          '200': ok('Updated', holding('target', 'Target')),
           '404': errorResponse('No such target'),
           '409': errorResponse('The name is taken'),
           ...standardErrors,
@@ -483,22 +516,17 @@ export function buildOpenApiDocument(options: OpenApiOptions): Record<string, un
         security: bearer,
         requestBody: body(inputSchema(updateTargetBodySchema)),
         responses: {
-          '200': ok('Updated', { type: 'object', properties: { target: ref('Target') } }),
+          '200': ok('Updated', holding('target', 'Target')),
           '404': errorResponse('No such target'),
           ...standardErrors,
         },
       },
-      delete: {
+      delete: deleteOne({
         summary: 'Delete a target',
-        tags: ['targets'],
-        parameters: [idParameter('target')],
-        security: bearer,
-        responses: {
-          '204': { description: 'Deleted' },
-          '404': errorResponse('No such target'),
-          ...standardErrors,
-        },
-      },
+        tag: 'targets',
+        what: 'target',
+        missing: 'No such target',
+      }),
     },
   };
 
