@@ -1,30 +1,17 @@
 import type { Anomaly } from '@promptheus/core';
 import { describe, expect, it } from 'vitest';
 import { anomalyFromValues, anomalyParameters, InvalidRowError, parseAnomalyValues } from './rows.js';
+import { anomalyFixture, T0 } from './test-fixtures.js';
 
-const T0 = 1_700_000_000_000;
-
-function anomaly(overrides: Partial<Anomaly> = {}): Anomaly {
-  return {
-    id: 'a1',
-    fingerprint: 'fp-a1',
-    metric: 'node_cpu_seconds_total',
-    labels: { instance: 'server1:9100', job: 'node' },
-    value: 97.5,
-    score: 0.9,
-    severity: 'high',
-    reason: 'z-score 4.2 above the rolling mean',
-    detector: 'zscore',
-    target: 'prod',
+/** A firing anomaly as the monitor writes it, with more evidence; fields can be overridden. */
+const anomaly = (overrides: Partial<Anomaly> = {}): Anomaly =>
+  anomalyFixture('a1', {
     status: 'firing',
-    evidence: { zScore: 4.2, mean: 41.3 },
-    startsAt: T0,
     endsAt: null,
     updatedAt: T0,
-    acknowledgedAt: null,
+    evidence: { zScore: 4.2, mean: 41.3 },
     ...overrides,
-  };
-}
+  });
 
 /** What reading a row gives: the record, or the message of the error it throws. */
 function outcome(read: () => Anomaly): { readonly record: Anomaly } | { readonly error: string } {

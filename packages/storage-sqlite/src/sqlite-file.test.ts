@@ -1,11 +1,12 @@
 import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Anomaly, PromptheusError, type PromptheusErrorCode } from '@promptheus/core';
+import { PromptheusError, type PromptheusErrorCode } from '@promptheus/core';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { SCHEMA_VERSION } from './migrations.js';
 import { createSqliteStore } from './sqlite-store.js';
+import { anomalyFixture, T0 } from './test-fixtures.js';
 
 const directory = mkdtempSync(join(tmpdir(), 'promptheus-sqlite-file-'));
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
@@ -21,30 +22,6 @@ const track = <Item extends { close(): unknown }>(item: Item): Item => {
   toClose.push(item);
   return item;
 };
-
-const T0 = 1_700_000_000_000;
-
-function anomaly(id: string, overrides: Partial<Anomaly> = {}): Anomaly {
-  return {
-    id,
-    fingerprint: `fp-${id}`,
-    metric: 'node_load1',
-    labels: { instance: 'server1:9100', note: 'ünïcödé' },
-    value: 4.5,
-    score: 0.8,
-    severity: 'high',
-    reason: 'load above 4',
-    detector: 'threshold',
-    target: 'prod',
-    status: 'resolved',
-    evidence: { threshold: 4 },
-    startsAt: T0,
-    endsAt: T0 + 1,
-    updatedAt: T0 + 1,
-    acknowledgedAt: null,
-    ...overrides,
-  };
-}
 
 function catchError(work: () => unknown): unknown {
   try {
@@ -74,13 +51,13 @@ describe('createSqliteStore on a file', () => {
     expect(store.kind).toBe('sqlite');
     expect(store.database.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(store.database.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
-    await store.anomalies.insert([anomaly('kept', { status: 'firing', endsAt: null })]);
+    await store.anomalies.insert([anomalyFixture('kept', { status: 'firing', endsAt: null })]);
     await store.emailConfig.set({ enabled: true, recipients: ['ops@example.com'], updatedAt: T0 });
     await store.close();
 
     const reopened = track(createSqliteStore({ path }));
     expect(await reopened.anomalies.findFiring('fp-kept')).toEqual(
-      anomaly('kept', { status: 'firing', endsAt: null }),
+      anomalyFixture('kept', { status: 'firing', endsAt: null }),
     );
     expect(await reopened.emailConfig.get()).toEqual({
       enabled: true,
@@ -95,7 +72,7 @@ describe('createSqliteStore on a file', () => {
     const store = track(createSqliteStore({ database }, { maxDocs: 10 }));
     executed.length = 0;
     await store.anomalies.insert(
-      Array.from({ length: 25 }, (_, index) => anomaly(`a${index}`, { startsAt: T0 + index })),
+      Array.from({ length: 25 }, (_, index) => anomalyFixture(`a${index}`, { startsAt: T0 + index })),
     );
     const begins = executed.filter((sql) => /^BEGIN/i.test(sql));
     const commits = executed.filter((sql) => /^COMMIT/i.test(sql));
@@ -120,7 +97,7 @@ describe('createSqliteStore on a file', () => {
     const store = track(createSqliteStore({ database }));
     prepared.length = 0;
     for (let round = 0; round < 3; round++) {
-      await store.anomalies.insert([anomaly(`a${round}`)]);
+      await store.anomalies.insert([anomalyFixture(`a${round}`)]);
       await store.anomalies.list({ status: 'resolved' });
       await store.outbox.claim({ now: T0, limit: 5, leaseMs: 1000 });
     }
@@ -133,7 +110,7 @@ describe('createSqliteStore on a file', () => {
     const database = track(new Database(':memory:', { verbose: (sql) => executed.push(String(sql)) }));
     const store = track(createSqliteStore({ database }));
     await store.anomalies.insert(
-      Array.from({ length: 30 }, (_, index) => anomaly(`a${index}`, { startsAt: T0 + index })),
+      Array.from({ length: 30 }, (_, index) => anomalyFixture(`a${index}`, { startsAt: T0 + index })),
     );
     executed.length = 0;
     await store.anomalies.list();
@@ -209,7 +186,7 @@ describe('createSqliteStore on a bad file', () => {
     const path = freshPath('damaged');
     const store = createSqliteStore({ path }, { maxDocs: Number.POSITIVE_INFINITY });
     await store.anomalies.insert(
-      Array.from({ length: 400 }, (_, index) => anomaly(`a${index}`, { startsAt: T0 + index })),
+      Array.from({ length: 400 }, (_, index) => anomalyFixture(`a${index}`, { startsAt: T0 + index })),
     );
     await store.close();
     const pageSize = 4096;
@@ -234,12 +211,12 @@ describe('createSqliteStore on a bad file', () => {
   it('opens a read-only file for reading and fails writes with a storage error naming the path', async () => {
     const path = freshPath('readonly');
     const writer = createSqliteStore({ path });
-    await writer.anomalies.insert([anomaly('a1')]);
+    await writer.anomalies.insert([anomalyFixture('a1')]);
     await writer.close();
 
     const reader = track(createSqliteStore({ path, readonly: true }));
     expect((await reader.anomalies.get('a1'))?.id).toBe('a1');
-    const error = await reader.anomalies.insert([anomaly('a2')]).catch((caught: unknown) => caught);
+    const error = await reader.anomalies.insert([anomalyFixture('a2')]).catch((caught: unknown) => caught);
     expectStoreError(error, 'storage', path, 'readonly', 'read-only');
     expect(await reader.anomalies.count()).toBe(1);
 
@@ -296,13 +273,13 @@ describe('createSqliteStore on a bad file', () => {
     const other = track(new Database(path));
     other.exec('BEGIN IMMEDIATE');
     try {
-      const error = await store.anomalies.insert([anomaly('a1')]).catch((caught: unknown) => caught);
+      const error = await store.anomalies.insert([anomalyFixture('a1')]).catch((caught: unknown) => caught);
       const storageError = expectStoreError(error, 'storage', path, 'locked');
       expect(storageError.retryable).toBe(true);
     } finally {
       other.exec('ROLLBACK');
     }
-    await store.anomalies.insert([anomaly('a1')]);
+    await store.anomalies.insert([anomalyFixture('a1')]);
     expect(await store.anomalies.count()).toBe(1);
   });
 
@@ -337,7 +314,7 @@ describe('createSqliteStore on a bad file', () => {
 
   it('reports a damaged row instead of returning it', async () => {
     const store = track(createSqliteStore({ path: ':memory:' }));
-    await store.anomalies.insert([anomaly('a1')]);
+    await store.anomalies.insert([anomalyFixture('a1')]);
     store.database.prepare("UPDATE anomalies SET labels = '{not json' WHERE id = 'a1'").run();
     const error = await store.anomalies.get('a1').catch((caught: unknown) => caught);
     expectStoreError(error, 'storage', 'anomalies', 'a1');
