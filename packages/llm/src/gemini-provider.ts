@@ -13,7 +13,7 @@ import {
   sleep,
 } from '@promptheus/core';
 import { importPeer, llmError, toLlmError } from './errors.js';
-import { assembleProvider, type JsonOutput, type ModelTurn } from './provider.js';
+import { assembleProvider, type JsonOutput, lazyClient, type ModelTurn } from './provider.js';
 
 /** The part of a `GoogleGenAI` client the provider uses. */
 export type GeminiClient = Pick<GoogleGenAI, 'models'>;
@@ -94,7 +94,6 @@ export function createGeminiProvider(options: GeminiProviderOptions = {}): Gemin
     options.thinkingBudget === undefined ? (/flash/i.test(model) ? 0 : null) : options.thinkingBudget;
   const baseUrl = options.baseUrl ?? defaultBaseUrl;
   let secret: string | undefined;
-  let clientPromise: Promise<GeminiClient> | undefined;
 
   const loadClient = async (): Promise<GeminiClient> => {
     if (options.client) return options.client;
@@ -120,13 +119,7 @@ export function createGeminiProvider(options: GeminiProviderOptions = {}): Gemin
       },
     });
   };
-  const client = () => {
-    clientPromise ??= loadClient().catch((error: unknown) => {
-      clientPromise = undefined; // a key set later is picked up by the next call
-      throw error;
-    });
-    return clientPromise;
-  };
+  const client = lazyClient(loadClient);
 
   /** One generateContent call, with the single short wait a 429 may ask for. */
   const generate = async (

@@ -9,7 +9,7 @@ import {
 } from '@promptheus/core';
 import type { Message, Ollama } from 'ollama';
 import { importPeer, llmError, toLlmError } from './errors.js';
-import { assembleProvider, type JsonOutput, type ModelTurn } from './provider.js';
+import { assembleProvider, type JsonOutput, lazyClient, type ModelTurn } from './provider.js';
 
 /** The part of an `Ollama` client the provider uses. */
 export type OllamaClient = Pick<Ollama, 'chat' | 'embed'>;
@@ -74,7 +74,6 @@ export function createOllamaProvider(options: OllamaProviderOptions = {}): Ollam
   const defaultMaxOutputTokens = options.maxOutputTokens ?? 1024;
   const defaultTimeoutMs = options.timeoutMs ?? 120_000;
   const callSignal = new AsyncLocalStorage<AbortSignal>();
-  let clientPromise: Promise<OllamaClient> | undefined;
 
   const loadClient = async (): Promise<OllamaClient> => {
     if (options.client) return options.client;
@@ -93,13 +92,7 @@ export function createOllamaProvider(options: OllamaProviderOptions = {}): Ollam
       ...(options.headers === undefined ? {} : { headers: { ...options.headers } }),
     });
   };
-  const client = () => {
-    clientPromise ??= loadClient().catch((error: unknown) => {
-      clientPromise = undefined;
-      throw error;
-    });
-    return clientPromise;
-  };
+  const client = lazyClient(loadClient);
 
   const chat = async (
     request: GenerateTextRequest,

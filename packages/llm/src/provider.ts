@@ -83,3 +83,18 @@ export function assembleProvider(parts: ProviderParts): EmbeddingProvider {
     },
   };
 }
+
+/**
+ * Loads a client at the first call and keeps it; a load that failed is tried again at the next
+ * call (so a key set or an SDK installed later is picked up).
+ */
+export function lazyClient<Client>(load: () => Promise<Client>): () => Promise<Client> {
+  let loading: Promise<Client> | undefined;
+  return () => {
+    loading ??= load().catch((error: unknown) => {
+      loading = undefined;
+      throw error;
+    });
+    return loading;
+  };
+}
