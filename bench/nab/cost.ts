@@ -13,6 +13,7 @@ import { resolve } from 'node:path';
 import type { Detector } from '../../packages/core/src/contracts/detector.js';
 import {
   adaptiveDetector,
+  QUIET_Z_SCORE_OPTIONS,
   rangeDetector,
   seasonalDetector,
   thresholdDetector,
@@ -25,6 +26,7 @@ import { listArgument, parseArguments } from './args.js';
 const factories: Record<string, () => Detector> = {
   threshold: () => thresholdDetector(),
   zscore: () => zScoreDetector(),
+  'zscore-quiet': () => zScoreDetector({ name: 'zscore-quiet', ...QUIET_Z_SCORE_OPTIONS }),
   range: () => rangeDetector(),
   seasonal: () => seasonalDetector(),
   volatility: () => volatilityDetector(),

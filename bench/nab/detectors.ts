@@ -6,6 +6,7 @@
 import type { Detector } from '../../packages/core/src/contracts/detector.js';
 import {
   adaptiveDetector,
+  QUIET_Z_SCORE_OPTIONS,
   rangeDetector,
   seasonalDetector,
   thresholdDetector,
@@ -33,6 +34,11 @@ export const NAB_DETECTORS: readonly BenchDetector[] = [
     name: 'zscore',
     description: "zScoreDetector() — the original service's window of 10",
     create: () => zScoreDetector(),
+  },
+  {
+    name: 'zscore-quiet',
+    description: 'zScoreDetector(QUIET_Z_SCORE_OPTIONS) — what defaultDetectors() and the server run',
+    create: () => zScoreDetector({ name: 'zscore-quiet', ...QUIET_Z_SCORE_OPTIONS }),
   },
   {
     name: 'zscore-w1000',

@@ -25,6 +25,26 @@ export {
 export { type VolatilityDetectorOptions, volatilityDetector } from './volatility.js';
 export { type ZScoreDetectorOptions, zScoreDetector } from './zscore.js';
 
+/**
+ * The z-score settings of {@link defaultDetectors} and the server, on top of the original
+ * service's rule (window 10, 5 values minimum, threshold 3): flat windows are not judged, counters
+ * are judged by their rate (histogram buckets and `_created` series are left out), the spread is
+ * at least the series' long-run deviation, and a |z| must also be rare for its metric. On a quiet
+ * host this cuts false alarms by two orders of magnitude (see "Watch: false alarms on a quiet
+ * host" in `bench/RESULTS.md`); a spike far beyond a series' usual range still fires at once.
+ *
+ * @example
+ * ```ts
+ * const detector = zScoreDetector({ ...QUIET_Z_SCORE_OPTIONS, threshold: 4 });
+ * ```
+ */
+export const QUIET_Z_SCORE_OPTIONS = {
+  constantWindow: 'ignore',
+  counters: quietCounterPolicy,
+  longRunSpread: 0.02,
+  metricHistory: 200,
+} as const satisfies ZScoreDetectorOptions;
+
 /** Options of {@link defaultDetectors}. */
 export interface DefaultDetectorsOptions {
   /**
@@ -34,10 +54,9 @@ export interface DefaultDetectorsOptions {
   readonly thresholdRules?: readonly ThresholdRule[] | false;
   /**
    * Options of the z-score detector (e.g. `{ threshold: Z_THRESHOLD }`), or `false` to leave it out.
-   * They are merged over the quiet defaults, so `{ threshold: 3.5 }` keeps them.
+   * They are merged over {@link QUIET_Z_SCORE_OPTIONS}, so `{ threshold: 3.5 }` keeps them.
    * @default the original service's window (10 values, 5 minimum, threshold 3.0) with
-   * `counters: quietCounterPolicy` (counters judged by their rate, histogram buckets and `_created`
-   * skipped) and `constantWindow: 'ignore'`
+   * {@link QUIET_Z_SCORE_OPTIONS}
    */
   readonly zScore?: ZScoreDetectorOptions | false;
   /**
@@ -50,10 +69,12 @@ export interface DefaultDetectorsOptions {
 /**
  * The detectors a monitor runs unless told otherwise (and the reference server runs): the
  * threshold rules and the rolling z-score of the original service, set up to stay quiet on a
- * healthy host: a flat series that moves is not judged against its zero spread, and cumulative
- * counters are judged by their per-second rate instead of their ever-growing value (histogram
- * buckets are left out). Optionally the adaptive detector. Figures: "Watch: false alarms on a
- * quiet host" in `bench/RESULTS.md`.
+ * healthy host ({@link QUIET_Z_SCORE_OPTIONS}): a flat series that moves is not judged against
+ * its zero spread, cumulative counters are judged by their per-second rate instead of their
+ * ever-growing value (histogram buckets are left out), and a jump is reported only when it is
+ * beyond the series' usual jitter and rare for its metric. Optionally the adaptive detector.
+ * Pass `zScore: { constantWindow: 'flag', counters: 'raw', longRunSpread: 0, metricHistory: 0 }`
+ * for the original service's rule taken literally.
  *
  * @example
  * ```ts
@@ -66,7 +87,7 @@ export function defaultDetectors(options: DefaultDetectorsOptions = {}): Detecto
     detectors.push(thresholdDetector({ rules: options.thresholdRules ?? DEFAULT_THRESHOLD_RULES }));
   }
   if (options.zScore !== false) {
-    detectors.push(zScoreDetector({ counters: quietCounterPolicy, ...options.zScore }));
+    detectors.push(zScoreDetector({ ...QUIET_Z_SCORE_OPTIONS, ...options.zScore }));
   }
   if (options.adaptive) detectors.push(adaptiveDetector(options.adaptive === true ? {} : options.adaptive));
   return detectors;

@@ -181,7 +181,78 @@ describe('zScoreDetector', () => {
     expect(() => zScoreDetector({ name: 'Z Score' })).toThrow(PromptheusError);
     expect(() => zScoreDetector({ constantWindow: 'skip' as 'flag' })).toThrow(/option "constantWindow"/);
     expect(() => zScoreDetector({ counters: 'delta' as 'rate' })).toThrow(/option "counters"/);
+    expect(() => zScoreDetector({ longRunSpread: 2 })).toThrow(/option "longRunSpread"/);
+    expect(() => zScoreDetector({ metricHistory: -1 })).toThrow(/option "metricHistory"/);
   });
+  describe('quiet options', () => {
+    it('measures jitter against the long-run spread after a calm stretch (longRunSpread)', () => {
+      const noise = random(21);
+      // Noise with a standard deviation of 1; then ten unusually calm values; then an ordinary value.
+      const values = Array.from({ length: 300 }, () => 100 + noise.gaussian());
+      for (let index = 0; index < 10; index++) values.push(100 + noise.gaussian() * 0.05);
+      values.push(101.8);
+      const last = values.length - 1;
+      expect(flagged(stream(zScoreDetector(), values))).toContain(last);
+      const steady = stream(zScoreDetector({ longRunSpread: 0.02 }), values);
+      expect(flagged(steady)).not.toContain(last);
+      // A real spike still stands out against the long-run spread.
+      const spiked = stream(zScoreDetector({ longRunSpread: 0.02 }), [...values.slice(0, last), 110]);
+      expect(flagged(spiked)).toContain(last);
+      expect(spiked.findings[last]!.evidence.stddev as number).toBeGreaterThan(0.5);
+    });
+
+    it('reports only jumps that are rare for their metric (metricHistory)', () => {
+      // Twenty series of one metric that jump 50-fold now and then, like scrape durations on a
+      // busy host, and one calm series of another metric.
+      const noise = random(13);
+      const batch = (tick: number, calmValue: number) => [
+        ...Array.from({ length: 20 }, (_, series) =>
+          sample(noise.uniform() < 0.03 ? 0.05 : 0.001 + noise.uniform() * 0.0002, {
+            metric: 'collector_duration_seconds',
+            seriesId: `collector-${series}`,
+            timestamp: START + tick * 2000,
+          }),
+        ),
+        sample(calmValue, { metric: 'queue_depth', seriesId: 'queue', timestamp: START + tick * 2000 }),
+      ];
+      const plain = zScoreDetector();
+      const quiet = zScoreDetector({ metricHistory: 200 });
+      let plainAlarms = 0;
+      let quietAlarms = 0;
+      for (let tick = 0; tick < 500; tick++) {
+        const samples = batch(tick, 10 + (tick % 3));
+        plainAlarms += plain.observe(samples).length;
+        quietAlarms += quiet.observe(samples).length;
+      }
+      expect(plainAlarms).toBeGreaterThan(100);
+      expect(quietAlarms).toBeLessThan(plainAlarms / 20);
+      // A jump far beyond the metric's usual ones is still reported, with the metric's usual high.
+      const scores = new Float64Array(21);
+      const spike = batch(500, 10);
+      spike[3] = sample(5, {
+        metric: 'collector_duration_seconds',
+        seriesId: 'collector-3',
+        timestamp: START + 1e6,
+      });
+      spike[20] = sample(50, { metric: 'queue_depth', seriesId: 'queue', timestamp: START + 1e6 });
+      const findings = quiet.observe(spike, { scores });
+      const reported = findings.map((finding) => finding.sample.seriesId);
+      expect(reported).toContain('collector-3');
+      expect(reported).toContain('queue');
+      const collector = findings.find((finding) => finding.sample.seriesId === 'collector-3')!;
+      expect(collector.evidence.metricHighZ as number).toBeGreaterThan(10);
+      expect(collector.score).toBe(scores[3]);
+      expect(contractViolations({ scores: Array.from(scores), findings: [] })).toEqual([]);
+    });
+
+    it('judges a new metric by the threshold alone until it has a history', () => {
+      // The monitor's spike: six ordinary values, then a jump.
+      const detector = zScoreDetector({ metricHistory: 200, longRunSpread: 0.02 });
+      const result = stream(detector, [10, 11, 12, 10, 11, 12, 50, 11]);
+      expect(flagged(result)).toEqual([6]);
+    });
+  });
+
   describe('counters', () => {
     /** A counter scraped every second, growing by about 100 per second. */
     const counter = (length: number, seed = 5) => {
