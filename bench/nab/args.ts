@@ -27,3 +27,25 @@ export function listArgument(value: string | undefined): string[] {
     .map((item) => item.trim())
     .filter((item) => item.length > 0);
 }
+
+/**
+ * The values of options a script cannot run without; when one is missing, prints `usage` and sets
+ * exit code 2 instead, and returns `undefined`.
+ */
+export function requiredArguments<Name extends string>(
+  args: ReadonlyMap<string, string>,
+  names: readonly Name[],
+  usage: string,
+): Record<Name, string> | undefined {
+  const values = {} as Record<Name, string>;
+  for (const name of names) {
+    const value = args.get(name);
+    if (!value) {
+      console.error(usage);
+      process.exitCode = 2;
+      return undefined;
+    }
+    values[name] = value;
+  }
+  return values;
+}

@@ -14,7 +14,7 @@ import {
   seasonalDetector,
   volatilityDetector,
 } from '../../packages/core/src/detectors/index.js';
-import { parseArguments } from './args.js';
+import { parseArguments, requiredArguments } from './args.js';
 import { readNabDirectory, readNabWindows } from './corpus.js';
 import { NAB_PROFILES, scoreCorpusAt } from './scorer.js';
 import { streamFile } from './stream.js';
@@ -62,15 +62,13 @@ const THRESHOLDS = [0.54, 0.56, 0.57, 0.58, 0.6, 0.61, 0.62, 0.64, 0.66];
 
 function main(): void {
   const args = parseArguments(process.argv.slice(2));
-  const data = args.get('data');
-  const labels = args.get('labels');
-  if (!data || !labels) {
-    console.error(
-      'usage: pnpm tsx bench/nab/operating-points.ts --data <dir> --labels <combined_windows.json>',
-    );
-    process.exitCode = 2;
-    return;
-  }
+  const required = requiredArguments(
+    args,
+    ['data', 'labels'],
+    'usage: pnpm tsx bench/nab/operating-points.ts --data <dir> --labels <combined_windows.json>',
+  );
+  if (!required) return;
+  const { data, labels } = required;
   const files = readNabDirectory(resolve(data));
   const windows = readNabWindows(resolve(labels));
   const detectors: Array<[string, () => Detector]> = [

@@ -9,7 +9,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { listArgument, parseArguments } from './args.js';
+import { listArgument, parseArguments, requiredArguments } from './args.js';
 import { type NabFile, readNabDirectory, readNabWindows } from './corpus.js';
 import { type BenchDetector, selectDetectors } from './detectors.js';
 import { formatScoreTable } from './report.js';
@@ -53,15 +53,13 @@ export function runDetector(
 
 function main(): void {
   const args = parseArguments(process.argv.slice(2));
-  const data = args.get('data');
-  const out = args.get('out');
-  if (!data || !out) {
-    console.error(
-      'usage: pnpm bench:nab --data <dir with NAB category folders> --out <dir> [--detectors a,b] [--labels <combined_windows.json>]',
-    );
-    process.exitCode = 2;
-    return;
-  }
+  const required = requiredArguments(
+    args,
+    ['data', 'out'],
+    'usage: pnpm bench:nab --data <dir with NAB category folders> --out <dir> [--detectors a,b] [--labels <combined_windows.json>]',
+  );
+  if (!required) return;
+  const { data, out } = required;
   const files = readNabDirectory(resolve(data));
   if (files.length === 0) throw new Error(`no CSV files under ${data}/<category>/`);
   const detectors = selectDetectors(listArgument(args.get('detectors')));

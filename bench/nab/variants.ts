@@ -8,7 +8,7 @@
  *   pnpm tsx bench/nab/variants.ts --data <dir> --labels <combined_windows.json> [--detectors a,b]
  */
 import { resolve } from 'node:path';
-import { listArgument, parseArguments } from './args.js';
+import { listArgument, parseArguments, requiredArguments } from './args.js';
 import { type NabFile, type NabWindows, readNabDirectory, readNabWindows } from './corpus.js';
 import { selectDetectors } from './detectors.js';
 import { formatScoreTable } from './report.js';
@@ -65,15 +65,13 @@ function variant(
 
 function main(): void {
   const args = parseArguments(process.argv.slice(2));
-  const data = args.get('data');
-  const labels = args.get('labels');
-  if (!data || !labels) {
-    console.error(
-      'usage: pnpm tsx bench/nab/variants.ts --data <dir> --labels <combined_windows.json> [--detectors a,b]',
-    );
-    process.exitCode = 2;
-    return;
-  }
+  const required = requiredArguments(
+    args,
+    ['data', 'labels'],
+    'usage: pnpm tsx bench/nab/variants.ts --data <dir> --labels <combined_windows.json> [--detectors a,b]',
+  );
+  if (!required) return;
+  const { data, labels } = required;
   const files = readNabDirectory(resolve(data));
   const windows = readNabWindows(resolve(labels));
   const every = (step: number) => (file: NabFile) =>
