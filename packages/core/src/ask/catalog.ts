@@ -134,11 +134,16 @@ const unitSuffixes = [
   'hertz',
 ] as const;
 
+const directionWords = new Set(['in', 'out', 'sent', 'received', 'read', 'written', 'rx', 'tx', 'spent']);
+
 /** Unit of a metric from its name: `http_request_duration_seconds` → `seconds`, `x_ms` → `milliseconds`. */
 export function unitFromName(name: string): string {
   const words = name.replace(/_(total|bucket|sum|count|created|info)$/, '').split('_');
   const last = words.at(-1) ?? '';
   if ((unitSuffixes as readonly string[]).includes(last)) return last;
+  // haproxy_frontend_bytes_out_total, x_seconds_spent: a unit followed by a direction word
+  const before = words.at(-2) ?? '';
+  if (directionWords.has(last) && (unitSuffixes as readonly string[]).includes(before)) return before;
   if (last === 'ms') return 'milliseconds';
   if (last === 'pct') return 'percent';
   return '';

@@ -66,6 +66,11 @@ export interface CatalogIndex {
   readonly valueStems: ReadonlyMap<string, readonly ValueGroup[]>;
   /** One word of a multi-word value → label values. */
   readonly valueWords: ReadonlyMap<string, readonly ValueGroup[]>;
+  /**
+   * Two or more consecutive words of a longer value → label values (`redis cache` of
+   * `redis-cache:6379`, `courier example net` of `https://courier.example.net`).
+   */
+  readonly valueSpans: ReadonlyMap<string, readonly ValueGroup[]>;
   /** Labels holding HTTP-like status codes (`500`), by label name. */
   readonly statusLabels: readonly LabelGroup[];
   /** Labels holding the root path `/` (mount points), by label name. */
@@ -204,12 +209,24 @@ export function catalogIndex(snapshot: MetricCatalogSnapshot): CatalogIndex {
   const values = new Map<string, ValueGroup[]>();
   const valueStems = new Map<string, ValueGroup[]>();
   const valueWords = new Map<string, ValueGroup[]>();
+  const valueSpans = new Map<string, ValueGroup[]>();
   for (const { group } of groups.values()) {
     pushTo(values, group.words.join(' '), group);
     pushTo(valueStems, group.words.map(stem).join(' '), group);
     if (group.words.length > 1)
       for (const word of new Set(group.words))
         if (word.length >= 2 && !/^\d+$/.test(word)) pushTo(valueWords, word, group);
+    const count = group.words.length;
+    if (count > 2 && count <= 8)
+      for (let start = 0; start < count - 1; start++)
+        for (let end = start + 2; end <= count && end - start < count; end++) {
+          const span = group.words.slice(start, end);
+          if (span.filter((word) => !/^[\d.]+$/.test(word)).length < 2) continue;
+          const key = span.join(' ');
+          const list = valueSpans.get(key);
+          if (!list) valueSpans.set(key, [group]);
+          else if (!list.includes(group)) list.push(group);
+        }
   }
   const postings = new Map<string, Int32Array>();
   for (const [key, list] of building) postings.set(key, Int32Array.from(list));
@@ -229,6 +246,7 @@ export function catalogIndex(snapshot: MetricCatalogSnapshot): CatalogIndex {
     values,
     valueStems,
     valueWords,
+    valueSpans,
     statusLabels: [...statusLabels].map(([label, metrics]) => ({ label, metrics })),
     rootLabels: [...rootLabels].map(([label, metrics]) => ({ label, metrics })),
     labelNames,
@@ -635,9 +653,11 @@ export function findValueMentions(index: CatalogIndex, words: readonly Word[]): 
       if (!free) continue;
       if (size === 1 && (numberOnly(texts[start]!) || stopWords.has(texts[start]!))) continue;
       const key = size === 1 ? texts[start]! : texts.slice(start, start + size).join(' ');
-      const found =
+      const whole =
         index.values.get(key) ??
         index.valueStems.get(size === 1 ? stems[start]! : stems.slice(start, start + size).join(' '));
+      // several consecutive words of a longer value ("redis-cache" of "redis-cache:6379") nearly name it
+      const found = whole ?? (size >= 2 ? index.valueSpans.get(key) : undefined);
       if (!found) continue;
       const span = words.slice(start, start + size).map((word) => word.index);
       for (const group of found)
@@ -647,7 +667,7 @@ export function findValueMentions(index: CatalogIndex, words: readonly Word[]): 
           value: group.value,
           operator: '=',
           words: span,
-          strength: 1,
+          strength: whole ? 1 : 0.9,
         });
       for (let offset = 0; offset < size; offset++) taken.add(start + offset);
     }

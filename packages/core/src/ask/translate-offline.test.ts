@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { createCatalogSnapshot } from './catalog.js';
 import { validatePromql } from './promql.js';
 import { tokenize } from './question.js';
 import { webShopCatalog } from './test-fixtures.js';
@@ -129,6 +130,133 @@ describe('translateOffline', () => {
   it('handles empty questions and empty catalogs', () => {
     expect(translate('   ').promql).toBeNull();
     expect(translateOffline('cpu usage', { ...snapshot, metrics: [] }).reason).toMatch(/catalog is empty/);
+  });
+});
+
+describe('translateOffline on operator conventions', () => {
+  const platform = createCatalogSnapshot([
+    {
+      name: 'session_store_hits_total',
+      type: 'counter',
+      help: 'Lookups answered by the session store.',
+      labels: { store: ['primary', 'edge'] },
+    },
+    {
+      name: 'session_store_misses_total',
+      type: 'counter',
+      help: 'Lookups the session store could not answer.',
+      labels: { store: ['primary', 'edge'] },
+    },
+    {
+      name: 'volume_used_bytes',
+      type: 'gauge',
+      help: 'Bytes used on the volume.',
+      labels: { volume: ['data', 'logs'] },
+    },
+    {
+      name: 'volume_size_bytes',
+      type: 'gauge',
+      help: 'Size of the volume.',
+      labels: { volume: ['data', 'logs'] },
+    },
+    {
+      name: 'db_pool_max_connections',
+      type: 'gauge',
+      help: 'Configured maximum of pooled connections.',
+      labels: { server: ['main-db-1', 'main-db-2'] },
+    },
+    {
+      name: 'db_pool_busy',
+      type: 'gauge',
+      help: 'Connections checked out of the pool.',
+      labels: { server: ['main-db-1', 'main-db-2'] },
+    },
+    {
+      name: 'tls_certificate_not_after',
+      type: 'gauge',
+      help: 'Expiry of the certificate, in unixtime.',
+      labels: { domain: ['api.example.io', 'www.example.io'] },
+    },
+    {
+      name: 'service_start_time_seconds',
+      type: 'gauge',
+      help: 'Start time of the service since unix epoch in seconds.',
+      labels: { service: ['gateway', 'mailer'] },
+    },
+    {
+      name: 'http_server_requests_total',
+      type: 'counter',
+      help: 'Requests served, by handler and status code.',
+      labels: { handler: ['/login', '/feed'], code: ['200', '302', '404', '500'] },
+    },
+    {
+      name: 'memcache_items',
+      type: 'gauge',
+      help: 'Items stored.',
+      labels: { endpoint: ['cache-a:11211', 'cache-b:11211'] },
+    },
+    {
+      name: 'worker_queue_consumers',
+      type: 'gauge',
+      help: 'Workers consuming from the queue.',
+      labels: { queue: ['mail', 'thumbnails', 'retry'] },
+    },
+    {
+      name: 'deployment_replicas_desired',
+      type: 'gauge',
+      help: 'Replicas the deployment should run.',
+      labels: { deployment: ['web', 'api'] },
+    },
+    {
+      name: 'deployment_replicas_ready',
+      type: 'gauge',
+      help: 'Replicas of the deployment that are ready.',
+      labels: { deployment: ['web', 'api'] },
+    },
+  ]);
+  const cases: ReadonlyArray<readonly [string, string]> = [
+    [
+      'session store hit ratio per store',
+      'sum by (store) (rate(session_store_hits_total[5m])) / (sum by (store) (rate(session_store_hits_total[5m])) + sum by (store) (rate(session_store_misses_total[5m])))',
+    ],
+    [
+      'volume usage % for the data volume',
+      '100 * volume_used_bytes{volume="data"} / volume_size_bytes{volume="data"}',
+    ],
+    [
+      'what % of max connections are busy on main-db-2',
+      '100 * sum (db_pool_busy{server="main-db-2"}) / sum (db_pool_max_connections{server="main-db-2"})',
+    ],
+    [
+      'days until the certificate of api.example.io expires',
+      '(tls_certificate_not_after{domain="api.example.io"} - time()) / 86400',
+    ],
+    [
+      'how long has the gateway service been up, in hours',
+      '(time() - service_start_time_seconds{service="gateway"}) / 3600',
+    ],
+    [
+      'what percentage of /login requests do not return 200',
+      '100 * sum (rate(http_server_requests_total{handler="/login", code!="200"}[5m])) / sum (rate(http_server_requests_total{handler="/login"}[5m]))',
+    ],
+    ['items stored on cache-b', 'memcache_items{endpoint="cache-b:11211"}'],
+    ['which queue has no consumers?', 'worker_queue_consumers == 0'],
+    [
+      'deployments with fewer ready replicas than desired',
+      'deployment_replicas_ready < deployment_replicas_desired',
+    ],
+    ['req/s per handler', 'sum by (handler) (rate(http_server_requests_total[5m]))'],
+  ];
+
+  it.each(cases)('%s', (question, expected) => {
+    const result = translateOffline(question, platform);
+    expect(result.promql, result.reason).toBe(expected);
+    expect(validatePromql(result.promql!, platform).issues).toEqual([]);
+  });
+
+  it('abstains on a system the catalog has never heard of', () => {
+    const result = translateOffline('elasticsearch cluster health status', platform);
+    expect(result.promql, result.reason).toBeNull();
   });
 });
 

@@ -15,6 +15,7 @@ import {
   catalogIndex,
   closestMetricNames,
   contentWords,
+  expandStem,
   findValueMentions,
   matchLabelName,
   nameStemsOf,
@@ -151,6 +152,29 @@ const superlativesBottom = new Set([
   'bottom',
   'emptiest',
 ]);
+const averageStems = new Set(['average', 'avg', 'mean'].map(stem));
+
+/** Words naming scrape targets, whose health is the `up` series. */
+const targetWords = new Set(['target', 'scrape', 'job', 'exporter', 'endpoint', 'instance'].map(stem));
+
+/** Superlatives that are also names of limits ("used vs max", "% of max connections"). */
+const boundWords = new Set(['max', 'maximum', 'min', 'minimum']);
+
+/** True when a content word follows ("max cpu"), so the word ranks rather than names a limit. */
+function namesSomethingAfter(tokens: readonly Token[], position: number): boolean {
+  const previous = tokens[position - 1]?.text;
+  if (
+    previous === 'vs' ||
+    previous === 'versus' ||
+    previous === 'of' ||
+    previous === '/' ||
+    previous === 'to'
+  )
+    return false;
+  const next = tokens[position + 1];
+  return next !== undefined && next.kind === 'word' && !stopWords.has(next.text);
+}
+
 /** Superlatives that also say what is measured. */
 const superlativeMeaning: Readonly<Record<string, string>> = {
   hottest: 'temperature',
@@ -384,7 +408,8 @@ function analyze(tokens: readonly Token[]): Features {
     }
     if (['rps', 'qps', 'iops', 'ops'].includes(text)) {
       features.perSeconds = 1;
-      if (text !== 'iops') use(position);
+      // "ops" and "iops" also name what is counted (operations); "rps" and "qps" only the unit
+      if (text === 'rps' || text === 'qps') use(position);
     }
     if (text === 'daily') features.perSeconds = 86400;
     if (text === 'hourly') features.perSeconds = 3600;
@@ -448,7 +473,10 @@ function analyze(tokens: readonly Token[]): Features {
         continue;
       }
     }
-    if (superlativesTop.has(text) || superlativesBottom.has(text)) {
+    if (
+      (superlativesTop.has(text) || superlativesBottom.has(text)) &&
+      !(boundWords.has(text) && !namesSomethingAfter(tokens, position))
+    ) {
       const direction = superlativesTop.has(text) ? 'top' : 'bottom';
       if (!features.ranking) features.ranking = { direction, k: 1, phraseStart: position + 1 };
       if (!superlativeMeaning[text]) use(position);
@@ -558,6 +586,17 @@ function analyze(tokens: readonly Token[]): Features {
       continue;
     }
 
+    // "which queue has no consumers", "hosts with zero connections": the value is 0
+    if (
+      (text === 'zero' ||
+        (text === 'no' && ['has', 'have', 'with', 'without', 'had'].includes(previous ?? ''))) &&
+      !features.comparison &&
+      at(tokens, position + 1)?.kind === 'word'
+    ) {
+      features.comparison = { operator: '==', value: 0, unit: null, duration: false };
+      use(position);
+      continue;
+    }
     // two metrics compared: "fewer available replicas than desired", "more errors than successes"
     if (text === 'than' && !features.operator && !features.comparison) {
       const after = at(tokens, position + 1);
@@ -835,8 +874,10 @@ const isInfo = (metric: CatalogMetric) =>
   /\balways 1\b|\bvalue is always 1\b/i.test(metric.help);
 const isUpLike = (metric: CatalogMetric) =>
   metric.name === 'up' ||
-  /(^|_)(up|healthy|alive|available|online|ready)$/.test(metric.name) ||
-  (/^1 if\b/i.test(metric.help) &&
+  /(^|_)(up|healthy|alive|available|online|ready|success|succeeded|ok)$/.test(metric.name) ||
+  ((/^1 if\b|^(displays )?whether\b|\(1 (for yes|= up)/i.test(metric.help) ||
+    /^(is|has)_/.test(metric.name)) &&
+    metric.type !== 'counter' &&
     !/(^|_)(error|errors|fail|failed|failure|failures|down)($|_)/.test(metric.name));
 
 /** Labels of a metric whose values vary (more than one value seen). */
@@ -1084,6 +1125,11 @@ const genericWords = new Set([
   'much',
   'stuck',
   'currently',
+  'return',
+  'returned',
+  'returning',
+  'respond',
+  'responded',
 ]);
 
 interface Built {
@@ -1143,6 +1189,19 @@ function resolve(
   }
   for (const byMetric of perWords.values())
     for (const [metric, value] of byMetric) boost.set(metric, (boost.get(metric) ?? 0) + value);
+  // "which targets are down": Prometheus's own health of scrape targets is `up`
+  const upPosition = context.index.positions.get(snapshot.byName.get('up')!);
+  if (
+    (features.down || features.up) &&
+    upPosition !== undefined &&
+    words.some((word) => targetWords.has(word.stem))
+  )
+    boost.set(upPosition, (boost.get(upPosition) ?? 0) + 20);
+  // "average response time": a gauge that already holds an average answers it as is
+  if (features.mean)
+    for (const word of ['average', 'avg', 'mean'])
+      for (const posting of context.index.postings.get(stem(word)) ?? [])
+        if ((posting & 3) === 0) boost.set(posting >>> 2, (boost.get(posting >>> 2) ?? 0) + 3);
   // "5 min load average", "15-minute load": a number next to a word picks the numbered name (load5)
   for (const token of words) {
     if (token.kind !== 'number' || !/^\d{1,3}$/.test(token.text)) continue;
@@ -1185,7 +1244,7 @@ function resolve(
   // "… on orders-db-0": a metric that never carries the named value cannot answer for it
   const named = mentions.filter(
     (mention) =>
-      mention.strength === 1 &&
+      mention.strength >= 0.9 &&
       mention.operator === '=' &&
       (spread.get(mention.words.join(',')) ?? 0) <= 50 &&
       (mention.words.length > 1 || !namesMetrics(context.index, context.tokens[mention.words[0]!]!.stem)),
@@ -1250,7 +1309,7 @@ function resolve(
     if (splittable.length > 0 && !splittable.includes(candidates[0]!))
       candidates = [...splittable, ...candidates.filter((entry) => !splittable.includes(entry))];
   }
-  if (extra.preferCounter) {
+  if (extra.preferCounter || (features.perSeconds !== null && !features.mean)) {
     const counters = candidates.filter((entry) => entry.metric.type === 'counter');
     if (counters.length > 0 && counters[0]!.score >= candidates[0]!.score * 0.5) candidates = counters;
   }
@@ -1393,16 +1452,43 @@ function breakdownLabels(
   const phrases = [...context.features.breakdown];
   for (const phrase of phrases) {
     const words = phrase.map((position) => context.tokens[position]!);
+    let found = false;
     for (const metric of metrics) {
       const match = matchLabelName(metric, words);
       if (match && metrics.every((other) => other.labels.has(match.label))) {
         if (!labels.includes(match.label)) labels.push(match.label);
         for (const word of match.words) explained.add(word);
+        found = true;
         break;
       }
     }
+    if (found) continue;
+    // "for each redis": no label is called redis, but every value of addr names one
+    const head = words.at(-1);
+    const label = head ? labelNamedByValues(metrics, head) : null;
+    if (label && !labels.includes(label)) {
+      labels.push(label);
+      explained.add(head!.index);
+    }
   }
   return labels;
+}
+
+/** The varying label of all `metrics` whose every value contains `word` (`redis` in `redis-cache:6379`). */
+function labelNamedByValues(metrics: readonly CatalogMetric[], word: Token): string | null {
+  const first = metrics[0];
+  if (!first || word.text.length < 3) return null;
+  for (const label of varyingLabels(first)) {
+    if (identityLabels.has(label) || !metrics.every((metric) => metric.labels.has(label))) continue;
+    const values = first.labels.get(label)!.values;
+    const contains = (value: string) =>
+      value
+        .toLowerCase()
+        .split(/[^a-z0-9]+/)
+        .some((part) => part === word.text || stem(part) === word.stem);
+    if (values.length > 1 && values.every(contains)) return label;
+  }
+  return null;
 }
 
 /** The label a "which …" or superlative question asks about ("which PoP" → `pop`). */
@@ -1634,7 +1720,8 @@ const startWords = /(^|_)(boot|start|started|launch|created)(_|$)/i;
 /** A gauge holding a Unix time in seconds: a boot or start time, an expiry, a last-success time. */
 function isTimestamp(metric: CatalogMetric): boolean {
   if (metric.type === 'counter' || isHistogram(metric) || metric.type === 'summary') return false;
-  if (metric.unit !== 'seconds' && !/timestamp/i.test(metric.name)) return false;
+  if (/\b(in )?unix ?time\b|\bsince (the )?(unix )?epoch\b|\bsince 1970\b/i.test(metric.help)) return true;
+  if (metric.unit !== 'seconds' && !/timestamp|expiry|expiration/i.test(metric.name)) return false;
   return (
     /(^|_)(timestamp|boot_time|start_time|expiry|expiration|expire_time|last_[a-z_]*_time)(_|$)/i.test(
       metric.name,
@@ -1999,7 +2086,14 @@ function buildGauge(
       threshold: features.down && !counting ? { operator: '==', value: 0 } : null,
     };
   }
-  const explicit = features.aggregation && features.aggregation !== 'sum' ? features.aggregation : null;
+  // "average response time" of a gauge that already holds an average: the word names the metric
+  const namesAverage = nameStemsOf(metric.name).some((word) => averageStems.has(word));
+  const explicit =
+    features.aggregation &&
+    features.aggregation !== 'sum' &&
+    !(features.aggregation === 'avg' && namesAverage)
+      ? features.aggregation
+      : null;
   const wantsSum = features.aggregation === 'sum';
   const coversAll = varying.every((label) => groupBy.includes(label));
   if (features.howMany && countsEntities(context, metric)) {
@@ -2383,7 +2477,7 @@ function capacityPartner(
   );
   const isCapacity = (metric: CatalogMetric) =>
     nameStemsOf(metric.name).some((word) => capacityNameStems.has(word));
-  const named = context.mentions.filter((mention) => mention.strength === 1 && mention.operator === '=');
+  const named = context.mentions.filter((mention) => mention.strength >= 0.9 && mention.operator === '=');
   for (const whole of ranked.slice(0, 3).filter(isCapacity)) {
     const subject = nameStemsOf(whole.name)
       .slice(1)
@@ -2392,15 +2486,21 @@ function capacityPartner(
     const wholePosition = index.positions.get(whole) ?? -1;
     const wholeValues = named.filter((mention) => mention.metrics.has(wholePosition));
     let best: { metric: CatalogMetric; score: number } | null = null;
-    for (const word of subject) {
-      for (const posting of index.postings.get(word) ?? []) {
+    const prefix = splitName(whole.name)[0];
+    const variants = subject.flatMap((word) =>
+      expandStem(index, word).filter(([variant, similarity]) => similarity >= 0.6 && variant.length > 3),
+    );
+    for (const [variant, similarity] of variants) {
+      for (const posting of index.postings.get(variant) ?? []) {
         const part = snapshot.metrics[posting >>> 2]!;
         if (part === whole || part.type !== 'gauge' || isInfo(part) || isCapacity(part)) continue;
-        if (!entityLabels.some((label) => part.labels.has(label))) continue;
+        // the same entity: a shared label (server, pod), or the same exporter when neither has one
+        if (entityLabels.length > 0 && !entityLabels.some((label) => part.labels.has(label))) continue;
+        if (entityLabels.length === 0 && splitName(part.name)[0] !== prefix) continue;
         const position = posting >>> 2;
         // the part must carry the values the question names for the capacity ("on orders-db-0")
         if (!wholeValues.every((mention) => mention.metrics.has(position))) continue;
-        const score = ((posting & 3) === 0 ? 2 : 1) - part.name.length / 1000;
+        const score = ((posting & 3) === 0 ? 2 : 1) * similarity - part.name.length / 1000;
         if (!best || score > best.score) best = { metric: part, score };
       }
     }
