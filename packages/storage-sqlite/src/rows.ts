@@ -29,7 +29,8 @@ import {
  * instead of flowing into the application.
  */
 
-type Parameter = string | number | null;
+/** A value bound to a statement parameter. */
+export type Parameter = string | number | null;
 
 const json = (value: unknown): string => JSON.stringify(value);
 const jsonOrNull = (value: unknown): string | null =>

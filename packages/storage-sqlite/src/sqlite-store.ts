@@ -45,6 +45,7 @@ import {
   NOTIFICATION_COLUMNS,
   notificationFromRow,
   notificationParameters,
+  type Parameter,
   PROMPT_HISTORY_COLUMNS,
   placeholders,
   promptHistoryFromRow,
@@ -108,8 +109,6 @@ export interface SqliteStore extends Store {
   /** The underlying connection, for backups (`database.backup(file)`) and diagnostics. */
   readonly database: BetterSqlite3.Database;
 }
-
-type Parameter = string | number | null;
 
 const CONFLICT_MESSAGES: Readonly<Record<string, string>> = {
   'anomalies.id': 'An anomaly with this id already exists',
