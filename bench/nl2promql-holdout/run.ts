@@ -8,6 +8,8 @@
  *   pnpm tsx bench/nl2promql-holdout/run.ts [--set shop|logistics] [--keep-env] [--out details.json] [--write [--label TEXT]] [--verbose]
  *   pnpm tsx bench/nl2promql-holdout/run.ts --gold-self-check      gold queries as predictions (must be 1.000)
  *   pnpm tsx bench/nl2promql-holdout/run.ts --start-env | --stop-env | --env-status
+ *   pnpm tsx bench/nl2promql-holdout/run.ts --core /tmp/baseline   answer with another checkout's packages/core
+ *        (e.g. git archive <commit> packages/core/src | tar -x -C /tmp/baseline, with node_modules linked in)
  *
  * The environment: the synthetic exporter in this folder (its history backfilled with promtool so
  * range questions work), a real node_exporter, a real Prometheus scraping both and itself, one
@@ -20,7 +22,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createAsk, createPrometheusClient } from '../../packages/core/src/index.js';
 import { findFreePort } from '../../packages/core/src/testing/prometheus.js';
 import { writeBackfill } from './exporter.js';
@@ -452,7 +454,7 @@ function writeResults(output: string, summary: string, p50: number, label: strin
   const block = [
     blockHeading,
     '',
-    `Measured ${new Date().toISOString().slice(0, 10)} with \`pnpm tsx bench/nl2promql-holdout/run.ts --set ${setName} --write --label "${label}"\`:`,
+    `Measured ${new Date().toISOString().slice(0, 10)} with \`pnpm tsx bench/nl2promql-holdout/run.ts --set ${setName}${argument('core') ? ` --core ${argument('core')}` : ''} --write --label "${label}"\`:`,
     '',
     '```',
     table,
@@ -520,8 +522,14 @@ async function main(): Promise<void> {
       .split('\n')
       .filter((line) => line.trim() !== '')
       .map((line) => JSON.parse(line) as Case);
-    const assistant = createAsk({
-      prometheus: createPrometheusClient({ url: state.prometheusUrl }),
+    // --core DIR answers with another checkout's translator (e.g. an older commit, for a baseline)
+    const coreDirectory = argument('core');
+    const core: { createAsk: typeof createAsk; createPrometheusClient: typeof createPrometheusClient } =
+      coreDirectory
+        ? await import(pathToFileURL(resolve(coreDirectory, 'packages/core/src/index.ts')).href)
+        : { createAsk, createPrometheusClient };
+    const assistant = core.createAsk({
+      prometheus: core.createPrometheusClient({ url: state.prometheusUrl }),
       llm: null,
       chartRange: false,
     });
