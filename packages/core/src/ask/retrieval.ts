@@ -697,12 +697,21 @@ export function findValueMentions(index: CatalogIndex, words: readonly Word[]): 
     const match = /^([1-5])xx$/.exec(word.text);
     const errorWord = !match && (word.stem === 'error' || word.stem === 'fail');
     if (!match && !errorWord) return;
-    if (errorWord && mentions.some((mention) => mention.words.includes(word.index) && mention.strength === 1))
-      return;
+    // "errors" that are a value somewhere (status="error") still mean 5xx on metrics with HTTP codes
+    const exact = errorWord
+      ? new Set(
+          mentions
+            .filter((mention) => mention.words.includes(word.index) && mention.strength === 1)
+            .flatMap((mention) => [...mention.metrics]),
+        )
+      : null;
     const negated = match !== null && negatedAt(words, position);
     for (const group of index.statusLabels)
       mentions.push({
-        metrics: group.metrics,
+        metrics:
+          exact && exact.size > 0
+            ? new Set([...group.metrics].filter((metric) => !exact.has(metric)))
+            : group.metrics,
         label: group.label,
         value: `${match ? match[1] : '5'}..`,
         operator: negated ? '!~' : '=~',

@@ -248,6 +248,8 @@ const synonymGroups: readonly (readonly string[])[] = [
   ['lag', 'behind', 'lagging'],
   ['expire', 'expiry', 'expiration'],
   ['probe', 'blackbox', 'synthetic'],
+  ['postgres', 'postgresql', 'pg'],
+  ['kubernetes', 'k8s', 'kube'],
   ['goroutine', 'thread'],
   ['gc', 'garbage', 'collection'],
 ];

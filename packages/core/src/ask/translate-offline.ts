@@ -658,6 +658,8 @@ function analyze(tokens: readonly Token[]): Features {
     }
     if (text === 'up' && (next === '?' || next === undefined || next === 'or' || next === 'and')) {
       features.up = true;
+      // "is X up": the question is about X; the word itself only asks for the health
+      use(position);
       continue;
     }
 
@@ -1197,6 +1199,13 @@ function resolve(
     words.some((word) => targetWords.has(word.stem))
   )
     boost.set(upPosition, (boost.get(upPosition) ?? 0) + 20);
+  // "which provider …": the answer must carry a provider label
+  for (const position of new Set([...(features.which ?? []), ...features.answerWords])) {
+    const token = context.tokens[position];
+    if (token?.kind !== 'word' || !inWords.has(position)) continue;
+    for (const posting of context.index.postings.get(token.stem) ?? [])
+      if ((posting & 3) === 2) boost.set(posting >>> 2, (boost.get(posting >>> 2) ?? 0) + 3);
+  }
   // "average response time": a gauge that already holds an average answers it as is
   if (features.mean)
     for (const word of ['average', 'avg', 'mean'])
@@ -1233,7 +1242,7 @@ function resolve(
     for (const word of all)
       if (aspectStems.has(word.stem) && !weights.has(word.index)) weights.set(word.index, 0.5);
   const ranked = retrieveMetrics(snapshot, all, {
-    limit: 8,
+    limit: 12,
     ignore: features.consumed,
     boost,
     weights,
@@ -1416,6 +1425,13 @@ function bind(
       );
     if (isOutcome && !numerator) numerator = matcher;
     else matchers.push(matcher);
+  }
+  // "slowest", "hottest": the superlative also names what the metric measures
+  for (const word of words) {
+    const meaning = superlativeMeaning[word.text];
+    if (!meaning) continue;
+    const related = new Set([stem(meaning), ...synonymsOf(stem(meaning))]);
+    if ([...nameStems].some((nameStem) => related.has(nameStem))) explained.add(word.index);
   }
   // label names the question uses also explain words ("per device", "which endpoint")
   const labelWords = new Set<string>();
@@ -1624,12 +1640,28 @@ function buildOne(context: Context): Built | null {
   let maxValue: number | null = metric.unit === 'ratio' ? 1 : metric.unit === 'percent' ? 100 : null;
   const info = isInfo(metric);
 
-  if (features.elapsed && isTimestamp(metric)) {
+  // a timestamp asked about in days or hours ("cert expiry days") is a time to or from it
+  const timeUnitToken = isTimestamp(metric)
+    ? context.tokens.find(
+        (token) =>
+          !features.consumed.has(token.index) &&
+          timeUnit(token.text) !== null &&
+          (timeUnitSeconds(token.text) ?? 0) >= 60,
+      )
+    : undefined;
+  const elapsed =
+    features.elapsed ??
+    (timeUnitToken ? (/expir|not_?after|valid_until|deadline/i.test(metric.name) ? 'until' : 'since') : null);
+  if (elapsed && isTimestamp(metric)) {
+    if (!features.output && timeUnitToken) {
+      features.output = timeUnit(timeUnitToken.text);
+      explained.add(timeUnitToken.index);
+    }
     const selector = renderSelector(metric.name, [
       ...matchers,
       ...(resolved.numerator ? [resolved.numerator] : []),
     ]);
-    const future = features.elapsed === 'until';
+    const future = elapsed === 'until';
     for (const word of context.words) if (elapsedWords.has(word.stem)) explained.add(word.index);
     return finish(context, resolved, future ? `${selector} - time()` : `time() - ${selector}`, {
       reason: future ? `time left until ${metric.name}` : `time since ${metric.name}`,
@@ -1982,7 +2014,9 @@ function buildCounter(
         max: 100,
       };
     }
-    const share = aggregate('avg', groupBy, `rate(${filtered}[${window}])`);
+    // per-CPU series (node_cpu_seconds_total) average to a busy fraction; per-container ones add up to cores
+    const perCore = ['cpu', 'core', 'mode'].some((label) => metric.labels.has(label));
+    const share = aggregate(perCore ? 'avg' : 'sum', groupBy, `rate(${filtered}[${window}])`);
     return {
       expr: usePercent ? `100 * ${share}` : share,
       unit: usePercent ? '%' : 'ratio',
