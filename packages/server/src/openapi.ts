@@ -134,6 +134,20 @@ export function buildOpenApiDocument(options: OpenApiOptions): Record<string, un
   const redactedTarget = targetSchema.omit({ auth: true }).extend({
     auth: z.object({ type: z.string(), configured: z.literal(true) }).nullable(),
   });
+  /** `PUT` and `PATCH /targets/{id}`: change the fields given. */
+  const changeTarget = (summary: string, responses: Readonly<Record<string, unknown>> = {}): Operation => ({
+    summary,
+    tags: ['targets'],
+    parameters: [idParameter('target')],
+    security: bearer,
+    requestBody: body(inputSchema(updateTargetBodySchema)),
+    responses: {
+      '200': ok('Updated', holding('target', 'Target')),
+      '404': errorResponse('No such target'),
+      ...responses,
+      ...standardErrors,
+    },
+  });
   const paths: Record<string, Record<string, Operation>> = {
     '/': {
       get: {
@@ -496,31 +510,10 @@ export function buildOpenApiDocument(options: OpenApiOptions): Record<string, un
         schemaName: 'Target',
         missing: 'No such target',
       }),
-      put: {
-        summary: 'Change a target (only the fields given; `auth: null` removes credentials)',
-        tags: ['targets'],
-        parameters: [idParameter('target')],
-        security: bearer,
-        requestBody: body(inputSchema(updateTargetBodySchema)),
-        responses: {
-          '200': ok('Updated', holding('target', 'Target')),
-          '404': errorResponse('No such target'),
-          '409': errorResponse('The name is taken'),
-          ...standardErrors,
-        },
-      },
-      patch: {
-        summary: 'Same as PUT',
-        tags: ['targets'],
-        parameters: [idParameter('target')],
-        security: bearer,
-        requestBody: body(inputSchema(updateTargetBodySchema)),
-        responses: {
-          '200': ok('Updated', holding('target', 'Target')),
-          '404': errorResponse('No such target'),
-          ...standardErrors,
-        },
-      },
+      put: changeTarget('Change a target (only the fields given; `auth: null` removes credentials)', {
+        '409': errorResponse('The name is taken'),
+      }),
+      patch: changeTarget('Same as PUT'),
       delete: deleteOne({
         summary: 'Delete a target',
         tag: 'targets',
