@@ -145,7 +145,7 @@ const sets: Readonly<Record<string, HoldoutSet>> = {
     ],
     heading: '### Second held-out set (logistics catalog, written after the translator changes)',
     description: [
-      'A second catalog and question set, written after the changes below and scored once without looking at the',
+      'A second catalog and question set, written after the translator changes and scored once without looking at the',
       "translator's answers first (bench/nl2promql-holdout/logistics.ts: RabbitMQ, Redis, HAProxy, a JVM service",
       '(Micrometer), mysqld_exporter, blackbox probes, shipments and fleet gauges, node_exporter, Prometheus itself,',
       "a target that is down, alerting rules), 42 questions scored by the shared evaluation's `run.mjs --predictions`.",
