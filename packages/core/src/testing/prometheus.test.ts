@@ -111,6 +111,23 @@ describe('startPrometheus', () => {
     expect(prometheus.logs()).toContain('Server is ready to receive web requests');
   });
 
+  it('gives a target labels of its own (instance, job) and rejects bad ones', async () => {
+    const self = new URL(prometheus.url).host;
+    await prometheus.setScrapeTargets([
+      exporter.host,
+      { target: self, labels: { instance: 'server1', job: 'prometheus' } },
+    ]);
+    const [series] = await prometheus.waitFor('prometheus_build_info{job="prometheus"}');
+    expect(series!.metric['instance']).toBe('server1');
+    await expect(
+      prometheus.setScrapeTargets([{ target: self, labels: { 'bad-name': 'x' } }]),
+    ).rejects.toMatchObject({ code: 'invalid_input' });
+    await expect(prometheus.setScrapeTargets([{ target: 'nowhere', labels: {} }])).rejects.toMatchObject({
+      code: 'invalid_input',
+    });
+    await prometheus.setScrapeTargets([exporter.host]);
+  });
+
   it('gives up waiting with a timeout that names the query, and fails fast on invalid PromQL', async () => {
     const started = Date.now();
     const error = await prometheus

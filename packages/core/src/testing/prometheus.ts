@@ -8,10 +8,29 @@ import { PromptheusError } from '../errors.js';
 import { createPrometheusClient } from '../prometheus/client.js';
 import type { PrometheusClient, VectorSeries } from '../prometheus/types.js';
 
+/**
+ * A scrape target with labels of its own, as in a `static_configs` entry: `instance` names the
+ * target instead of its address, `job` puts it in another job.
+ *
+ * @example
+ * ```ts
+ * { target: '127.0.0.1:9100', labels: { instance: 'server1', job: 'node' } }
+ * ```
+ */
+export interface ScrapeTarget {
+  /** `host:port` of the target. */
+  readonly target: string;
+  /** Labels every series of this target gets (they override `instance` and `job`). @default {} */
+  readonly labels?: Readonly<Record<string, string>>;
+}
+
 /** Options of {@link startPrometheus}. */
 export interface StartPrometheusOptions {
-  /** Targets to scrape, as `host:port` (e.g. `exporter.host`). May be empty. */
-  readonly scrapeTargets: readonly string[];
+  /**
+   * Targets to scrape, as `host:port` (e.g. `exporter.host`) or as a {@link ScrapeTarget} with
+   * labels of its own. May be empty.
+   */
+  readonly scrapeTargets: readonly (string | ScrapeTarget)[];
   /** Scrape (and rule evaluation) interval. @default '1s' */
   readonly scrapeInterval?: string;
   /** Job name of the scrape targets (the `job` label). @default 'test' */
@@ -73,7 +92,7 @@ export interface RunningPrometheus {
     options?: WaitForOptions,
   ): Promise<VectorSeries[]>;
   /** Replaces the scrape targets and reloads the configuration. */
-  setScrapeTargets(targets: readonly string[]): Promise<void>;
+  setScrapeTargets(targets: readonly (string | ScrapeTarget)[]): Promise<void>;
   /** Kills the process (default SIGKILL) to simulate an outage; data and port are kept for `restart()`. */
   kill(signal?: NodeJS.Signals): Promise<void>;
   /** Starts the process again on the same port and data directory and waits until it is ready. */
@@ -142,20 +161,37 @@ export function findFreePort(): Promise<number> {
   });
 }
 
+const labelNamePattern = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
 function renderConfig(options: {
-  readonly targets: readonly string[];
+  readonly targets: readonly (string | ScrapeTarget)[];
   readonly interval: string;
   readonly jobName: string;
   readonly honorLabels: boolean;
-  readonly extraConfig?: string;
+  readonly extraConfig?: string | undefined;
 }): string {
-  for (const target of options.targets) {
+  const plain: string[] = [];
+  const labelled: ScrapeTarget[] = [];
+  for (const entry of options.targets) {
+    const target = typeof entry === 'string' ? entry : (entry as ScrapeTarget | null)?.target;
     if (typeof target !== 'string' || !hostPortPattern.test(target)) {
       throw new PromptheusError(
         'invalid_input',
         `scrapeTargets entries must look like host:port, got "${String(target)}"`,
       );
     }
+    if (typeof entry === 'string') {
+      plain.push(entry);
+      continue;
+    }
+    for (const [name, value] of Object.entries(entry.labels ?? {})) {
+      if (!labelNamePattern.test(name) || name.startsWith('__') || typeof value !== 'string')
+        throw new PromptheusError(
+          'invalid_input',
+          `scrapeTargets labels of ${target} must map label names to strings, got ${JSON.stringify(name)}`,
+        );
+    }
+    labelled.push(entry);
   }
   const lines = [
     'global:',
@@ -166,8 +202,12 @@ function renderConfig(options: {
     `  - job_name: ${JSON.stringify(options.jobName)}`,
     `    honor_labels: ${options.honorLabels}`,
     '    static_configs:',
-    `      - targets: ${JSON.stringify(options.targets)}`,
+    `      - targets: ${JSON.stringify(plain)}`,
   ];
+  for (const entry of labelled) {
+    lines.push(`      - targets: ${JSON.stringify([entry.target])}`);
+    lines.push(`        labels: ${JSON.stringify(entry.labels ?? {})}`);
+  }
   return `${lines.join('\n')}\n${options.extraConfig ? `${options.extraConfig.trimEnd()}\n` : ''}`;
 }
 
