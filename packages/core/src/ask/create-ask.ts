@@ -18,7 +18,12 @@ import { type ChartLayout, chooseLayout, distinguishingLabels } from './layout.j
 import { type QueryLimits, validatePromql } from './promql.js';
 import { retrieveMetrics } from './retrieval.js';
 import { translateWithLlm } from './translate-llm.js';
-import { type OfflineTranslatorOptions, type QueryShape, translateOffline } from './translate-offline.js';
+import {
+  type OfflineTranslatorOptions,
+  type QueryShape,
+  translateOffline,
+  type UnknownValue,
+} from './translate-offline.js';
 
 /** A question for {@link Ask.ask}. */
 export interface AskRequest {
@@ -118,6 +123,8 @@ export interface AskContext {
   reason: string | null;
   error: { code: PromptheusErrorCode; message: string } | null;
   closest: string[];
+  /** A value the question filters on that no series has (then there is no query). */
+  unknownValue: UnknownValue | null;
   attempts: AskAttempt[];
   warnings: string[];
   /** Free space for custom steps. */
@@ -417,6 +424,12 @@ export function defaultAskSteps(): AskStep[] {
           } else {
             context.reason = offline.reason;
             context.closest = [...offline.closest];
+            // a value no series has: no translator can answer for it without dropping the filter
+            if (offline.unknownValue) {
+              context.intent = 'unanswerable';
+              context.unknownValue = offline.unknownValue;
+              return next();
+            }
           }
         }
         const candidate = await llmCandidate(context, false);
@@ -544,6 +557,10 @@ async function composeAnswer(context: AskContext): Promise<string> {
     const closest =
       context.closest.length > 0 ? ` The closest metrics are ${context.closest.join(', ')}.` : '';
     if (context.error) return `I could not answer: ${context.error.message}.${closest}`;
+    if (context.unknownValue) {
+      const { value, label, closest: values } = context.unknownValue;
+      return `No series has a label value matching "${value}", so there is no data for it. The closest values of ${label} are ${values.join(', ')}.`;
+    }
     return `No metric in this Prometheus answers that.${closest}${context.reason ? ` (${context.reason})` : ''}`;
   }
   if (!context.data)
@@ -759,6 +776,7 @@ export function createAsk(options: AskOptions): Ask {
         reason: null,
         error: null,
         closest: [],
+        unknownValue: null,
         attempts: [],
         warnings: [],
         state: new Map(),

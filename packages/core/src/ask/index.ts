@@ -25,4 +25,5 @@ export {
   type OfflineTranslatorOptions,
   type QueryShape,
   translateOffline,
+  type UnknownValue,
 } from './translate-offline.js';

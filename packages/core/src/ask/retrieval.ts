@@ -369,6 +369,11 @@ resourceGroups.forEach((group, bit) => {
   for (const word of group) resourceBits.set(stem(word), 1 << bit);
 });
 
+/** Resources (a bit each: cpu, memory, disk, network, gpu) that some stems name; 0 for none. */
+export function resourceMaskOf(stems: readonly string[]): number {
+  return resourceMask(stems);
+}
+
 function resourceMask(stems: readonly string[]): number {
   let mask = 0;
   for (const word of stems) mask |= resourceBits.get(word) ?? 0;

@@ -123,3 +123,116 @@ export function webShopCatalog(): MetricCatalogSnapshot {
     },
   ]);
 }
+
+/**
+ * A host scraped by node_exporter (the real exporter's names and HELP texts) and a Prometheus
+ * scraping itself, with one machine per job: `instance` is `server1` for node_exporter.
+ */
+export function nodeExporterCatalog(nodeInstances: readonly string[] = ['server1']): MetricCatalogSnapshot {
+  const node = { instance: nodeInstances, job: ['node'] };
+  const both = { instance: [...nodeInstances, 'prometheus:9090'], job: ['node', 'prometheus'] };
+  const memory = (field: string) => ({
+    name: `node_memory_${field}_bytes`,
+    type: 'gauge' as const,
+    help: `Memory information field ${field}_bytes.`,
+    labels: node,
+  });
+  const filesystem = { device: ['/dev/vda1', 'tmpfs'], fstype: ['ext4', 'tmpfs'], mountpoint: ['/', '/run'] };
+  return createCatalogSnapshot([
+    {
+      name: 'node_cpu_seconds_total',
+      type: 'counter',
+      help: 'Seconds the CPUs spent in each mode.',
+      labels: { cpu: ['0', '1'], mode: ['idle', 'iowait', 'system', 'user'], ...node },
+    },
+    { name: 'node_load1', type: 'gauge', help: '1m load average.', labels: node },
+    { name: 'node_load5', type: 'gauge', help: '5m load average.', labels: node },
+    { name: 'node_load15', type: 'gauge', help: '15m load average.', labels: node },
+    memory('MemTotal'),
+    memory('MemAvailable'),
+    memory('MemFree'),
+    memory('VmallocUsed'),
+    memory('VmallocTotal'),
+    memory('SwapFree'),
+    memory('SwapTotal'),
+    {
+      name: 'node_filesystem_size_bytes',
+      type: 'gauge',
+      help: 'Filesystem size in bytes.',
+      labels: { ...filesystem, ...node },
+    },
+    {
+      name: 'node_filesystem_avail_bytes',
+      type: 'gauge',
+      help: 'Filesystem space available to non-root users in bytes.',
+      labels: { ...filesystem, ...node },
+    },
+    {
+      name: 'node_filesystem_free_bytes',
+      type: 'gauge',
+      help: 'Filesystem free space in bytes.',
+      labels: { ...filesystem, ...node },
+    },
+    {
+      name: 'node_disk_io_time_seconds_total',
+      type: 'counter',
+      help: 'Total seconds spent doing I/Os.',
+      labels: { device: ['vda'], ...node },
+    },
+    {
+      name: 'node_disk_read_bytes_total',
+      type: 'counter',
+      help: 'The total number of bytes read successfully.',
+      labels: { device: ['vda'], ...node },
+    },
+    {
+      name: 'node_disk_written_bytes_total',
+      type: 'counter',
+      help: 'The total number of bytes written successfully.',
+      labels: { device: ['vda'], ...node },
+    },
+    {
+      name: 'node_network_receive_bytes_total',
+      type: 'counter',
+      help: 'Network device statistic receive_bytes.',
+      labels: { device: ['eth0', 'lo'], ...node },
+    },
+    {
+      name: 'node_network_transmit_bytes_total',
+      type: 'counter',
+      help: 'Network device statistic transmit_bytes.',
+      labels: { device: ['eth0', 'lo'], ...node },
+    },
+    {
+      name: 'node_scrape_collector_success',
+      type: 'gauge',
+      help: 'node_exporter: Whether a collector succeeded.',
+      labels: { collector: ['cpu', 'diskstats', 'filesystem', 'loadavg', 'meminfo', 'netdev'], ...node },
+    },
+    {
+      name: 'node_sockstat_sockets_used',
+      type: 'gauge',
+      help: 'Number of IPv4 sockets in use.',
+      labels: node,
+    },
+    {
+      name: 'prometheus_tsdb_blocks_loaded',
+      type: 'gauge',
+      help: 'Number of currently loaded data blocks',
+      labels: { instance: ['prometheus:9090'], job: ['prometheus'] },
+    },
+    {
+      name: 'process_cpu_seconds_total',
+      type: 'counter',
+      help: 'Total user and system CPU time spent in seconds.',
+      labels: both,
+    },
+    {
+      name: 'process_resident_memory_bytes',
+      type: 'gauge',
+      help: 'Resident memory size in bytes.',
+      labels: both,
+    },
+    { name: 'up', type: 'gauge', labels: both },
+  ]);
+}

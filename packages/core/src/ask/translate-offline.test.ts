@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createCatalogSnapshot } from './catalog.js';
 import { validatePromql } from './promql.js';
 import { tokenize } from './question.js';
-import { webShopCatalog } from './test-fixtures.js';
+import { nodeExporterCatalog, webShopCatalog } from './test-fixtures.js';
 import { translateOffline } from './translate-offline.js';
 
 const snapshot = webShopCatalog();
@@ -260,6 +260,99 @@ describe('translateOffline on operator conventions', () => {
   });
 });
 
+describe('translateOffline: the use of a resource on node_exporter', () => {
+  const node = nodeExporterCatalog();
+  const fleet = nodeExporterCatalog(['server1:9100', 'server2:9100', 'db-7.example.com:9100']);
+  const cases: ReadonlyArray<readonly [string, string]> = [
+    // CPU: the busy share from the time counter, not the load average or a "loaded" gauge
+    ['show CPU usage', '100 * (1 - avg (rate(node_cpu_seconds_total{mode="idle"}[5m])))'],
+    [
+      'CPU usage per instance',
+      '100 * (1 - avg by (instance) (rate(node_cpu_seconds_total{mode="idle"}[5m])))',
+    ],
+    // a value the user named stays in the query even when it is the only one today
+    [
+      'show CPU usage for server1',
+      '100 * (1 - avg (rate(node_cpu_seconds_total{instance="server1", mode="idle"}[5m])))',
+    ],
+    // memory: total - available (not Vmalloc, Swap or the load), a share when asked
+    ['memory usage', 'node_memory_MemTotal_bytes - node_memory_MemAvailable_bytes'],
+    ['memory usage in percent', '100 * (1 - node_memory_MemAvailable_bytes / node_memory_MemTotal_bytes)'],
+    [
+      'memory usage on server1 in GiB',
+      '(node_memory_MemTotal_bytes{instance="server1"} - node_memory_MemAvailable_bytes{instance="server1"}) / 1024^3',
+    ],
+    [
+      'which instance uses the most memory',
+      'topk(1, sum by (instance) (node_memory_MemTotal_bytes) - sum by (instance) (node_memory_MemAvailable_bytes))',
+    ],
+    // disk: how full each filesystem is (their sizes differ, so a share)
+    ['disk usage', '100 * (1 - node_filesystem_avail_bytes / node_filesystem_size_bytes)'],
+    [
+      'disk usage per mountpoint',
+      '100 * (1 - sum by (mountpoint) (node_filesystem_avail_bytes) / sum by (mountpoint) (node_filesystem_size_bytes))',
+    ],
+    ['disk usage above 80%', '(100 * (1 - node_filesystem_avail_bytes / node_filesystem_size_bytes)) > 80'],
+    // network: bytes both ways unless a direction is named
+    [
+      'network traffic',
+      'sum (rate(node_network_receive_bytes_total[5m])) + sum (rate(node_network_transmit_bytes_total[5m]))',
+    ],
+    [
+      'network traffic per device in Mbit/s',
+      '(sum by (device) (rate(node_network_receive_bytes_total[5m])) + sum by (device) (rate(node_network_transmit_bytes_total[5m]))) * 8 / 1e6',
+    ],
+    ['outbound network traffic', 'sum (rate(node_network_transmit_bytes_total[5m]))'],
+    // the process of a job: its own CPU time and resident memory
+    ['cpu usage of prometheus', 'sum (rate(process_cpu_seconds_total{job="prometheus"}[5m]))'],
+    ['memory usage of prometheus', 'process_resident_memory_bytes{job="prometheus"}'],
+  ];
+
+  it.each(cases)('%s', (question, expected) => {
+    const result = translateOffline(question, node);
+    expect(result.promql, result.reason).toBe(expected);
+    expect(validatePromql(result.promql!, node).issues).toEqual([]);
+  });
+
+  it('names a host by the start of its instance (host:port, a domain)', () => {
+    expect(translateOffline('show CPU usage for server1', fleet).promql).toBe(
+      '100 * (1 - avg (rate(node_cpu_seconds_total{instance="server1:9100", mode="idle"}[5m])))',
+    );
+    expect(translateOffline('disk usage on db-7', fleet).promql).toBe(
+      '100 * (1 - node_filesystem_avail_bytes{instance="db-7.example.com:9100"} / node_filesystem_size_bytes{instance="db-7.example.com:9100"})',
+    );
+  });
+
+  it('never drops a filter on a value no series has: no query, the closest values instead', () => {
+    for (const [question, value] of [
+      ['CPU usage for server9', 'server9'],
+      ['memory usage on web-07', 'web-07'],
+      ['network traffic of 10.0.0.5', '10.0.0.5'],
+      ['disk usage for host DB3', 'DB3'],
+    ] as const) {
+      const result = translateOffline(question, fleet);
+      expect(result.promql, question).toBeNull();
+      expect(result.reason).toBe(
+        `no series has a label value matching "${value}"; known instances are ${result.unknownValue?.closest.join(', ')}`,
+      );
+      expect(result.unknownValue).toMatchObject({ value, label: 'instance' });
+      expect(result.unknownValue?.closest).toHaveLength(3);
+    }
+    // the closest value first
+    expect(translateOffline('CPU usage for server9', fleet).unknownValue?.closest[0]).toMatch(/^server/);
+    expect(translateOffline('CPU usage for db-8', fleet).unknownValue?.closest[0]).toBe(
+      'db-7.example.com:9100',
+    );
+  });
+
+  it('filters on a value it cannot check when the label keeps only some of its values', () => {
+    const truncated = withInstanceLabel(fleet, { truncated: true });
+    expect(translateOffline('CPU usage for Server9', truncated).promql).toBe(
+      '100 * (1 - avg (rate(node_cpu_seconds_total{instance=~"(?i)Server9(:[0-9]+)?", mode="idle"}[5m])))',
+    );
+  });
+});
+
 describe('tokenize', () => {
   it('keeps values together and separates operators and units', () => {
     expect(tokenize('p99 of /v1/search in 5m, 20% vs a / b - c').map((token) => token.text)).toEqual([
@@ -305,5 +398,23 @@ function webShopCatalogWith(labels: Readonly<Record<string, readonly string[]>>)
     metrics,
     byName: new Map(metrics.map((metric) => [metric.name, metric])),
     bySeries: new Map(metrics.map((metric) => [metric.name, metric])),
+  };
+}
+
+/** The catalog with the `instance` label of node_cpu_seconds_total marked as holding more values than kept. */
+function withInstanceLabel(
+  base: ReturnType<typeof nodeExporterCatalog>,
+  options: { readonly truncated: boolean },
+) {
+  const cpu = base.byName.get('node_cpu_seconds_total')!;
+  const labels = new Map(cpu.labels);
+  labels.set('instance', { ...labels.get('instance')!, truncated: options.truncated });
+  const replaced = { ...cpu, labels };
+  const metrics = base.metrics.map((metric) => (metric === cpu ? replaced : metric));
+  return {
+    ...base,
+    metrics,
+    byName: new Map(metrics.map((metric) => [metric.name, metric])),
+    bySeries: new Map(metrics.flatMap((metric) => metric.series.map((name) => [name, metric] as const))),
   };
 }

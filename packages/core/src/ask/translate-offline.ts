@@ -20,6 +20,7 @@ import {
   matchLabelName,
   nameStemsOf,
   type RetrievedMetric,
+  resourceMaskOf,
   retrieveMetrics,
   type ValueMention,
 } from './retrieval.js';
@@ -59,6 +60,22 @@ export interface OfflineTranslation {
   readonly closest: readonly string[];
   /** Present with a query. */
   readonly shape: QueryShape | null;
+  /**
+   * Present when the question filters on a value no series has ("CPU usage for server1" where no
+   * label value is like server1): the value, the label it most likely belongs to and that label's
+   * closest values. There is no query then: dropping the filter would answer another question.
+   */
+  readonly unknownValue?: UnknownValue;
+}
+
+/** A value the question names that no series of the chosen metrics has. */
+export interface UnknownValue {
+  /** The value as written in the question. */
+  readonly value: string;
+  /** The label it most likely belongs to (`instance`). */
+  readonly label: string;
+  /** That label's values closest to it, best first (at most 5). */
+  readonly closest: readonly string[];
 }
 
 /** Options of {@link translateOffline}. */
@@ -956,7 +973,7 @@ export function translateOffline(
   const index = catalogIndex(snapshot);
   const features = analyze(tokens);
   const defaultWindow = formatDuration(options.defaultWindowSeconds ?? 300);
-  const context: Context = {
+  let context: Context = {
     snapshot,
     index,
     tokens,
@@ -966,8 +983,31 @@ export function translateOffline(
     window: features.windowSeconds ? formatDuration(features.windowSeconds) : defaultWindow,
     defaultWindow,
   };
+  const identifiers = findIdentifiers(context, question);
+  // identifiers are filters: they do not choose the metric, and no partial value match stands for them
+  const taken = new Set(identifiers.flatMap((identifier) => identifier.positions));
+  for (const position of taken) features.consumed.add(position);
+  if (taken.size > 0)
+    context = {
+      ...context,
+      mentions: context.mentions.filter((mention) => !mention.words.some((word) => taken.has(word))),
+    };
   try {
-    const built = features.operator ? buildTwoOperands(context) : buildOne(context);
+    const build = (current: Context) =>
+      current.features.operator ? buildTwoOperands(current) : buildOne(current);
+    let built = build(context);
+    let unknown: UnknownValue | null = null;
+    const filters: ValueMention[] = [];
+    for (const identifier of built ? identifiers : []) {
+      const check = checkIdentifier(context, question, built!, identifier);
+      if (check?.kind === 'filter') filters.push(check.mention);
+      else if (check?.kind === 'unknown') {
+        unknown = check.found;
+        break;
+      }
+    }
+    if (!unknown && filters.length > 0)
+      built = build({ ...context, mentions: [...context.mentions, ...filters] });
     if (!built) {
       const closest = closestMetricNames(snapshot, contentText(words, features));
       return {
@@ -983,14 +1023,32 @@ export function translateOffline(
     if (confidence.value < minConfidence) {
       const closest =
         built.metrics.length > 0 ? built.metrics : closestMetricNames(snapshot, contentText(words, features));
+      const missing = confidence.missing;
       return {
         promql: null,
         confidence: confidence.value,
-        reason: `not confident: no metric covers ${confidence.missing.map((word) => `"${word}"`).join(', ')}; closest are ${closest.join(', ')}`,
+        reason: [
+          missing.length > 0
+            ? `not confident: no metric covers ${missing.map((word) => `"${word}"`).join(', ')}; closest are ${closest.join(', ')}`
+            : null,
+          unknown ? unknownValueReason(unknown) : null,
+        ]
+          .filter((part) => part !== null)
+          .join('; '),
         closest,
         shape: null,
+        ...(unknown ? { unknownValue: unknown } : {}),
       };
     }
+    if (unknown)
+      return {
+        promql: null,
+        confidence: 0,
+        reason: unknownValueReason(unknown),
+        closest: [],
+        shape: null,
+        unknownValue: unknown,
+      };
     return {
       promql: shifted.promql,
       confidence: confidence.value,
@@ -1004,6 +1062,242 @@ export function translateOffline(
     }
     throw error;
   }
+}
+
+/** Labels that name the machine, process or object a series is about, in the order they are guessed. */
+const entityLabels = [
+  'instance',
+  'host',
+  'hostname',
+  'node',
+  'server',
+  'machine',
+  'pod',
+  'container',
+  'service',
+  'job',
+  'namespace',
+  'device',
+];
+
+/** Identifiers that are names of protocols and formats, not of things a label holds. */
+const notValues = new Set([
+  'ipv4',
+  'ipv6',
+  'http2',
+  'http3',
+  'utf8',
+  'sha1',
+  'sha256',
+  'base64',
+  'ec2',
+  'md5',
+]);
+
+/** A value the question names that no series of the built query has, or the filter it stands for. */
+type ValueCheck =
+  | { readonly kind: 'unknown'; readonly found: UnknownValue }
+  | { readonly kind: 'filter'; readonly mention: ValueMention };
+
+/** An identifier of the question that may name a label value: its text and token positions. */
+interface Identifier {
+  readonly text: string;
+  readonly positions: readonly number[];
+}
+
+/**
+ * Identifiers the question names that no label value and no word of the catalog matches:
+ * a name with digits (`server1`, `db3`), one glued with hyphens, dots or colons (`web-07`,
+ * `10.0.0.5:9100`) or an IP address. They are filters the question asks for, never words that
+ * choose a metric.
+ */
+function findIdentifiers(context: Context, question: string): Identifier[] {
+  const { index, features } = context;
+  const mentioned = new Set(context.mentions.flatMap((mention) => mention.words));
+  const known = (text: string) => {
+    const stemmed = stem(text);
+    return (
+      index.postings.has(stemmed) ||
+      index.values.has(text) ||
+      index.valueStems.has(stemmed) ||
+      index.valueWords.has(text) ||
+      index.valueSpans.has(text) ||
+      synonymsOf(stemmed).size > 0
+    );
+  };
+  const found: Identifier[] = [];
+  const lower = question.toLowerCase();
+  for (const match of lower.matchAll(/[a-z0-9]+(?:[-.:_][a-z0-9]+)+/g)) {
+    const text = match[0];
+    const letters = /[a-z]/.test(text.replace(/^\d+(\.\d+)*/, ''));
+    if (!/\d/.test(text) || (!letters && !isAddress(text))) continue;
+    const parts = tokenize(text).filter((token) => token.kind === 'word' || token.kind === 'number');
+    const positions = tokenPositions(context.tokens, parts);
+    if (!positions) continue;
+    // windows, quantiles and status classes ("top-5", "p95", "5xx") are part of the question's shape
+    if (
+      positions.some(
+        (position) => features.consumed.has(position) || /^[1-5]xx$/.test(context.tokens[position]!.text),
+      )
+    )
+      continue;
+    if (known(parts.map((part) => part.text).join(' '))) continue;
+    found.push({ text, positions });
+  }
+  for (const token of context.words) {
+    if (found.some((identifier) => identifier.positions.includes(token.index))) continue;
+    if (features.consumed.has(token.index) || mentioned.has(token.index)) continue;
+    const text = token.text;
+    const identifier = /^[a-z]{2,}\d+[a-z0-9]*$/.test(text) && !notValues.has(text);
+    if ((!identifier && !isAddress(text)) || known(text)) continue;
+    found.push({ text, positions: [token.index] });
+  }
+  return found;
+}
+
+/**
+ * What an identifier of the question means for the built query: a label value it names the
+ * start of (`server1` of `server1:9100`, `web-07` of `web-07.example.com`), a filter on a label
+ * too large to keep every value, or a value no series has, with the label it most likely belongs
+ * to (one named just before it, else the one with the most similar values, else the first that
+ * names machines or objects) and that label's closest values.
+ */
+function checkIdentifier(
+  context: Context,
+  question: string,
+  built: Built,
+  identifier: Identifier,
+): ValueCheck | null {
+  const { index, snapshot } = context;
+  const metrics = built.metrics
+    .map((name) => snapshot.byName.get(name))
+    .filter((metric): metric is CatalogMetric => metric !== undefined);
+  const labels = new Map<string, { values: Set<string>; truncated: boolean }>();
+  for (const metric of metrics)
+    for (const label of metric.labels.values()) {
+      if (label.name === 'le' || label.name === 'quantile') continue;
+      const entry = labels.get(label.name) ?? { values: new Set<string>(), truncated: false };
+      for (const value of label.values) entry.values.add(value);
+      entry.truncated ||= label.truncated;
+      labels.set(label.name, entry);
+    }
+  if (labels.size === 0) return null;
+  const positionsWith = (label: string) =>
+    new Set(
+      metrics.filter((metric) => metric.labels.has(label)).map((metric) => index.positions.get(metric) ?? -1),
+    );
+  // the start of a value: a host with its port or its domain
+  for (const [label, entry] of labels)
+    for (const value of entry.values) {
+      const lower = value.toLowerCase();
+      if (lower.startsWith(`${identifier.text}:`) || lower.startsWith(`${identifier.text}.`))
+        return {
+          kind: 'filter',
+          mention: {
+            metrics: positionsWith(label),
+            label,
+            value,
+            operator: '=',
+            words: identifier.positions,
+            strength: 1,
+          },
+        };
+    }
+  const first = Math.min(...identifier.positions);
+  let chosen: string | null = null;
+  for (const position of [first - 1, first - 2]) {
+    const token = context.tokens[position];
+    if (token?.kind !== 'word') continue;
+    for (const metric of metrics) {
+      const match = matchLabelName(metric, [token]);
+      if (match && labels.has(match.label)) {
+        chosen = match.label;
+        break;
+      }
+    }
+    if (chosen) break;
+  }
+  if (!chosen) {
+    let bestSimilarity = 0;
+    for (const [label, entry] of labels)
+      for (const value of entry.values) {
+        const similarity = valueSimilarity(identifier.text, value);
+        if (similarity > bestSimilarity) {
+          bestSimilarity = similarity;
+          chosen = label;
+        }
+      }
+    if (bestSimilarity < 0.3) chosen = null;
+  }
+  chosen ??= entityLabels.find((label) => labels.has(label)) ?? [...labels.keys()].sort()[0]!;
+  const entry = labels.get(chosen)!;
+  const written = originalText(question, identifier.text);
+  // a label too large to keep every value: the value may be one of those not kept
+  if (entry.truncated)
+    return {
+      kind: 'filter',
+      mention: {
+        metrics: positionsWith(chosen),
+        label: chosen,
+        value: `(?i)${escapeRegex(written)}(:[0-9]+)?`,
+        operator: '=~',
+        words: identifier.positions,
+        strength: 1,
+      },
+    };
+  const closest = [...entry.values]
+    .map((value, order) => ({ value, order, similarity: valueSimilarity(identifier.text, value) }))
+    .sort((a, b) => b.similarity - a.similarity || a.order - b.order)
+    .slice(0, 5)
+    .map((item) => item.value);
+  return { kind: 'unknown', found: { value: written, label: chosen, closest } };
+}
+
+/** "no series has a label value matching "server1"; known instances are …". */
+function unknownValueReason(found: UnknownValue): string {
+  const { value, label, closest } = found;
+  const named = entityLabels.includes(label) ? `${label}s` : `values of ${label}`;
+  return `no series has a label value matching "${value}"; known ${named} are ${closest.join(', ')}`;
+}
+
+/** An IPv4 address, with or without a port. */
+function isAddress(text: string): boolean {
+  return /^\d{1,3}(\.\d{1,3}){3}(:\d+)?$/.test(text);
+}
+
+/** The positions of the first consecutive tokens of the question spelling `parts`. */
+function tokenPositions(tokens: readonly Token[], parts: readonly Token[]): number[] | null {
+  if (parts.length === 0) return null;
+  for (let start = 0; start + parts.length <= tokens.length; start++) {
+    let matches = true;
+    for (let offset = 0; offset < parts.length && matches; offset++)
+      matches = tokens[start + offset]?.text === parts[offset]!.text;
+    if (matches) return parts.map((_, offset) => start + offset);
+  }
+  return null;
+}
+
+/** The text as the question writes it (case kept). */
+function originalText(question: string, lower: string): string {
+  const at = question.toLowerCase().indexOf(lower);
+  return at < 0 ? lower : question.slice(at, at + lower.length);
+}
+
+/** 0..1: how alike a value the question names is to a label value (shared trigrams; a port is ignored). */
+function valueSimilarity(word: string, value: string): number {
+  const a = gramsOf(word.toLowerCase());
+  const b = gramsOf(value.toLowerCase().replace(/:\d+$/, ''));
+  let shared = 0;
+  for (const gram of a) if (b.has(gram)) shared++;
+  return shared / (a.size + b.size - shared || 1);
+}
+
+function gramsOf(text: string): Set<string> {
+  const grams = new Set<string>();
+  const padded = ` ${text} `;
+  for (let position = 0; position + 3 <= padded.length; position++)
+    grams.add(padded.slice(position, position + 3));
+  return grams;
 }
 
 class Unanswerable extends Error {
@@ -1380,11 +1674,12 @@ function bind(
     if (mention.words.some((word) => breakdownWords.has(word))) continue;
     // a whole value wins over partial ones for the same words ("billing" → job, not instance "billing:8080")
     if (mention.strength < 1 && mention.words.every((word) => exactWords.has(word))) continue;
-    // a label whose only value is the mentioned one filters nothing
+    // a label whose only value is the mentioned one filters nothing today: it stays only when the
+    // question names the value as a filter ("for server1"), so the query keeps asking for it
     const label = metric.labels.get(mention.label);
     if (label && label.values.length === 1 && !label.truncated && mention.operator === '=') {
       for (const word of mention.words) explained.add(word);
-      continue;
+      if (!namedAsFilter(context, mention)) continue;
     }
     const labelNamed = labelMentioned(context, mention);
     // part of the label's own name ("error" in error_type="decoder_error") is not a value
@@ -1438,6 +1733,23 @@ function bind(
   for (const label of metric.labels.keys()) for (const word of splitName(label)) labelWords.add(stem(word));
   for (const word of words) if (labelWords.has(word.stem)) explained.add(word.index);
   return { metric, retrieved, matchers, numerator, explained };
+}
+
+/**
+ * True when the question names a label value as a filter ("for server1", "on orders-db-0"), not
+ * as a word that also names metrics ("node" of job="node" in "node memory").
+ */
+function namedAsFilter(context: Context, mention: ValueMention): boolean {
+  if (mention.strength < 0.9 || mention.operator !== '=') return false;
+  return mention.words.some((position) => {
+    const token = context.tokens[position];
+    return (
+      token !== undefined &&
+      !genericWords.has(token.text) &&
+      !countEntities.has(token.stem) &&
+      !namesMetrics(context.index, token.stem)
+    );
+  });
 }
 
 function labelMentioned(context: Context, mention: ValueMention): boolean {
@@ -1592,10 +1904,24 @@ function unitLabel(unit: string): string {
   }
 }
 
-/** Builds a query over one metric. */
-function buildOne(context: Context): Built | null {
+/** Builds a query over one metric (or the one given: a resource's utilisation recipe). */
+function buildOne(context: Context, only?: CatalogMetric): Built | null {
   const { features, words } = context;
-  const constraint = constraintFor(context);
+  if (!only) {
+    const usage = chooseUsage(context);
+    if (usage) {
+      const built =
+        usage.pair !== null ? buildUsagePair(context, usage.pair) : buildOne(context, usage.metric);
+      if (built) {
+        for (const word of usage.words) built.explained.add(word);
+        return built;
+      }
+    }
+  }
+  const shapeConstraint = constraintFor(context);
+  const constraint = only
+    ? (metric: CatalogMetric) => metric === only && shapeConstraint(metric)
+    : shapeConstraint;
   const wantsShare =
     (features.ratio || features.percent || features.output?.kind === 'percent') &&
     features.quantile === null &&
@@ -1632,6 +1958,7 @@ function buildOne(context: Context): Built | null {
   if (target && isHistogram(metric) && !groupBy.includes(target)) groupBy.push(target);
   const matchers = resolved.matchers;
   const reasonParts: string[] = [`${metric.name} (${metric.type}${metric.help ? `: ${metric.help}` : ''})`];
+  const metrics: CatalogMetric[] = [metric];
   let expr: string;
   let unit = unitLabel(metric.unit);
   let baseKind = baseKindOf(metric.unit);
@@ -1709,6 +2036,24 @@ function buildOne(context: Context): Built | null {
     reasonParts.push(built.reason);
     single = built.single;
     maxValue = built.max;
+    // "network traffic": both directions when the question names neither
+    const sibling = resolved.numerator ? null : bothDirections(context, resolved);
+    if (sibling) {
+      const other = buildCounter(
+        context,
+        {
+          ...resolved,
+          metric: sibling,
+          matchers: resolved.matchers.filter((matcher) => sibling.labels.has(matcher.label)),
+        },
+        groupBy,
+      );
+      if (other.unit === built.unit) {
+        expr = `${wrap(built.expr)} + ${wrap(other.expr)}`;
+        reasonParts.push(`plus ${sibling.name}: both directions`);
+        metrics.push(sibling);
+      }
+    }
   } else {
     const built = buildGauge(context, resolved, groupBy);
     expr = built.expr;
@@ -1719,7 +2064,7 @@ function buildOne(context: Context): Built | null {
     if (built.max !== undefined) maxValue = built.max;
     if (built.threshold) threshold = built.threshold;
   }
-  return finish(context, resolved, expr, {
+  const built = finish(context, resolved, expr, {
     reason: reasonParts.join('; '),
     unit,
     groupBy,
@@ -1731,6 +2076,303 @@ function buildOne(context: Context): Built | null {
     explained,
     skipRanking: false,
   });
+  return metrics.length > 1 ? withMetrics(built, metrics) : built;
+}
+
+/** Opposite directions of the same flow in sibling counter names (`receive` / `transmit`, `read` / `written`). */
+const directionWords: ReadonlyArray<readonly [string, string]> = [
+  ['receive', 'transmit'],
+  ['received', 'sent'],
+  ['rx', 'tx'],
+  ['in', 'out'],
+  ['inbound', 'outbound'],
+  ['ingress', 'egress'],
+  ['incoming', 'outgoing'],
+  ['input', 'output'],
+  ['download', 'upload'],
+  ['read', 'written'],
+  ['read', 'write'],
+  ['reads', 'writes'],
+];
+
+/** Words that name one direction of a flow. */
+const directionStems = new Set(
+  [
+    ...directionWords.flat(),
+    'send',
+    'sending',
+    'transmitted',
+    'receiving',
+    'outgoing',
+    'reading',
+    'writing',
+    'uploaded',
+    'downloaded',
+    'publish',
+    'published',
+    'consume',
+    'consumed',
+  ]
+    .filter((word) => !stopWords.has(word))
+    .map(stem),
+);
+
+/**
+ * The counter of the opposite direction (`node_network_receive_bytes_total` for
+ * `node_network_transmit_bytes_total`) when the question names no direction and ranks both
+ * alike: "network traffic" is what goes both ways.
+ */
+function bothDirections(context: Context, resolved: Resolved): CatalogMetric | null {
+  const { metric } = resolved;
+  // a direction the question names ("transmit", "outbound", "writes") picks one side
+  if (contentWords(context.words).some((word) => directionStems.has(word.stem))) return null;
+  const top = resolved.alternatives.find((entry) => entry.metric === metric)?.score ?? 0;
+  for (const [first, second] of directionWords) {
+    for (const [from, to] of [
+      [first, second],
+      [second, first],
+    ] as const) {
+      for (const name of swappedNames(metric.name, from, to)) {
+        const sibling = context.snapshot.byName.get(name);
+        if (sibling?.type !== 'counter' || sibling.unit !== metric.unit) continue;
+        const entry = resolved.alternatives.find((candidate) => candidate.metric === sibling);
+        if (!entry || entry.score < top * 0.9) return null;
+        return sibling;
+      }
+    }
+  }
+  return null;
+}
+
+/** Words asking how much of a resource is in use. */
+const usageStems = new Set(
+  ['usage', 'used', 'use', 'uses', 'utilization', 'utilisation', 'consumption', 'consumed'].map(stem),
+);
+
+/** Words of metric names that say the metric is the part in use (resident memory, a working set). */
+const inUseStems = new Set([...usageStems, ...['resident', 'rss', 'working', 'inuse'].map(stem)]);
+
+/** A way to compute a resource's use, found by {@link chooseUsage}. */
+interface UsageOption {
+  /**
+   * `busy`: a time counter with an idle mode (1 − idle share); `pair`: a used or free gauge and its
+   * capacity; `direct`: a metric whose name says it is the use; `time`: another time counter (seconds
+   * per second).
+   */
+  readonly kind: 'busy' | 'pair' | 'direct' | 'time';
+  /** The metric, or the part of a pair. */
+  readonly metric: CatalogMetric;
+  readonly pair: CapacityPair | null;
+  /** Words of the option's names the question does not say, plus twice the question's words it misses. */
+  readonly cost: number;
+  /** Question words the option answers (the resource and the words asking for its use). */
+  readonly words: readonly number[];
+}
+
+const usageKindOrder: Readonly<Record<UsageOption['kind'], number>> = {
+  busy: 0,
+  pair: 1,
+  direct: 2,
+  time: 3,
+};
+
+/**
+ * "CPU usage", "memory usage", "disk usage per mountpoint": the use of a resource the question
+ * names, chosen among the resource's utilisation recipes instead of by word overlap (which favours
+ * load averages, sizes or anything named "used"): the busy share of a time counter with an idle
+ * mode, a free or used gauge against its capacity (available against total memory, filesystem
+ * available against size), a metric named for the use, or another time counter of the resource.
+ * The option whose names add the fewest words the question does not say wins; null when the
+ * question is not about a resource's use or no option covers all its words.
+ */
+function chooseUsage(context: Context): UsageOption | null {
+  const { features, index, snapshot } = context;
+  if (
+    features.operator ||
+    features.quantile !== null ||
+    features.down ||
+    features.up ||
+    features.elapsed ||
+    features.comparison?.duration
+  )
+    return null;
+  const aspect = context.words.filter((word) => word.kind === 'word' && usageStems.has(word.stem));
+  if (aspect.length === 0) return null;
+  const named = context.mentions.filter((mention) => mention.strength >= 0.8);
+  // words naming a label value are filters, unless they also name metrics (collector="cpu")
+  const valueWords = new Set(
+    named
+      .flatMap((mention) => mention.words)
+      .filter((position) => !namesMetrics(index, context.tokens[position]!.stem)),
+  );
+  const labelWords = new Set([
+    ...features.breakdown.flat(),
+    ...(features.which ?? []),
+    ...features.answerWords,
+  ]);
+  const subject = contentWords(context.words, features.consumed).filter(
+    (word) =>
+      context.tokens[word.index]?.kind === 'word' &&
+      !usageStems.has(word.stem) &&
+      !genericWords.has(word.text) &&
+      !valueWords.has(word.index) &&
+      !labelWords.has(word.index),
+  );
+  const related = (word: Word) => [word.stem, ...synonymsOf(word.stem)];
+  const resources = subject.filter((word) => resourceMaskOf(related(word)) !== 0);
+  if (resources.length === 0) return null;
+  if (!subject.every((word) => related(word).some((variant) => index.postings.has(variant)))) return null;
+  const questionStems = new Set(subject.flatMap(related));
+  const says = (word: string) =>
+    questionStems.has(word) || [...synonymsOf(word)].some((synonym) => questionStems.has(synonym));
+  const positions = new Set<number>();
+  for (const word of resources)
+    for (const variant of related(word))
+      for (const posting of index.postings.get(variant) ?? [])
+        if ((posting & 3) === 0) positions.add(posting >>> 2);
+  const filterValues = named.filter(
+    (mention) =>
+      mention.strength >= 0.9 &&
+      mention.operator === '=' &&
+      mention.words.some((position) => valueWords.has(position)),
+  );
+  let best: UsageOption | null = null;
+  const consider = (kind: UsageOption['kind'], metric: CatalogMetric, pair: CapacityPair | null) => {
+    const stems = pair ? pair.subject : nameStemsOf(metric.name).filter((word) => !inUseStems.has(word));
+    let cost = 0;
+    stems.forEach((word, position) => {
+      // the first word is usually the exporter's namespace (node_, process_, container_)
+      if (!says(word)) cost += position === 0 ? 0.3 : 1;
+    });
+    const labelStems = new Set([...metric.labels.keys()].flatMap((label) => splitName(label).map(stem)));
+    const nameStems = new Set(nameStemsOf(metric.name).flatMap((word) => [word, ...synonymsOf(word)]));
+    const position = index.positions.get(metric) ?? -1;
+    // each word of the question is in the names, a label name, or a value of the metric (job="prometheus")
+    for (const word of subject)
+      if (
+        !related(word).some((variant) => nameStems.has(variant) || labelStems.has(variant)) &&
+        !named.some((mention) => mention.words.includes(word.index) && mention.metrics.has(position))
+      )
+        cost += 2;
+    // a value the question filters on must be one the metric has
+    for (const mention of filterValues) if (!mention.metrics.has(position)) cost += 2;
+    const option: UsageOption = { kind, metric, pair, cost, words: [] };
+    if (!best || compareUsage(option, best) < 0) best = option;
+  };
+  for (const position of positions) {
+    const metric = snapshot.metrics[position]!;
+    if (isInfo(metric)) continue;
+    const namesUse = nameStemsOf(metric.name).some((word) => inUseStems.has(word));
+    if (metric.type === 'counter' && metric.unit === 'seconds') {
+      const idle = metric.labels.get('mode')?.values.includes('idle') ?? false;
+      consider(idle ? 'busy' : namesUse ? 'direct' : 'time', metric, null);
+      continue;
+    }
+    const pairs = capacityPairsOf(snapshot, metric).filter((pair) => pair.part === metric);
+    for (const pair of pairs) consider('pair', metric, pair);
+    if (namesUse && pairs.length === 0 && (metric.type === 'gauge' || metric.type === 'counter'))
+      consider('direct', metric, null);
+  }
+  const chosen = best as UsageOption | null;
+  // a question word no option covers: the general rules answer it
+  if (!chosen || chosen.cost >= 2) return null;
+  return {
+    ...chosen,
+    words: [...aspect, ...subject].map((word) => word.index),
+  };
+}
+
+function compareUsage(a: UsageOption, b: UsageOption): number {
+  if (a.cost !== b.cost) return a.cost - b.cost;
+  if (a.kind !== b.kind) return usageKindOrder[a.kind] - usageKindOrder[b.kind];
+  // available memory rather than free memory: the kernel's estimate of what can be used
+  const avail = (option: UsageOption) => (option.pair && /avail/i.test(option.pair.part.name) ? 0 : 1);
+  if (avail(a) !== avail(b)) return avail(a) - avail(b);
+  return a.metric.name.length - b.metric.name.length || (a.metric.name < b.metric.name ? -1 : 1);
+}
+
+/**
+ * The use of a resource from a part and its capacity: the amount in use (`total - available`,
+ * or the used gauge) or, when a share is asked for or the series are per object (filesystems,
+ * devices, whose amounts do not compare), the used share (`1 - available / total`).
+ */
+function buildUsagePair(context: Context, pair: CapacityPair): Built | null {
+  const { features } = context;
+  const { part, whole, partKind } = pair;
+  const bound = bind(
+    context,
+    { metric: part, score: 1, matchedWords: new Set(), nameCoverage: 1 },
+    context.words,
+  );
+  const resolved: Resolved = { ...bound, alternatives: [] };
+  const explained = new Set(resolved.explained);
+  const matchers = [...resolved.matchers, ...(resolved.numerator ? [resolved.numerator] : [])].filter(
+    (matcher) =>
+      matcher.operator !== '=' || whole.labels.get(matcher.label)?.values.includes(matcher.value) === true,
+  );
+  const groupBy = breakdownLabels(context, [part, whole], explained);
+  const target = features.ranking || features.which ? targetLabel(context, part, explained) : null;
+  if (target && !groupBy.includes(target) && whole.labels.has(target)) groupBy.push(target);
+  const filtered = new Set(matchers.map((matcher) => matcher.label));
+  // series per filesystem or device: their amounts do not compare, their fill levels do
+  const perObject = [...part.labels.keys()].some(
+    (label) => !identityLabels.has(label) && !groupBy.includes(label) && !filtered.has(label),
+  );
+  const percent =
+    features.percent || features.output?.kind === 'percent' || features.comparison?.unit?.kind === 'percent';
+  const utilisation = context.words.some((word) => word.stem === 'utilization');
+  const amountAsked = features.output?.kind === 'bytes' || features.output?.kind === 'bits';
+  const share = !amountAsked && (percent || features.ratio || utilisation || perObject);
+  const side = (target: CatalogMetric) => {
+    const selector = renderSelector(target.name, matchers);
+    if (groupBy.length > 0) return aggregate('sum', groupBy, selector);
+    if (features.aggregation === 'sum') return aggregate('sum', [], selector);
+    return selector;
+  };
+  if (share) {
+    if (features.output?.kind === 'percent') features.output = null;
+    const fraction = `${side(part)} / ${side(whole)}`;
+    const used = partKind === 'free' ? `(1 - ${fraction})` : fraction;
+    const asPercent = percent || (!features.ratio && !utilisation) || utilisation;
+    const expr = asPercent && !features.ratio ? `100 * ${used}` : used;
+    const inPercent = expr.startsWith('100 * ');
+    const built = finish(context, resolved, expr, {
+      reason: `used share of ${whole.name}${partKind === 'free' ? ` (1 - ${part.name} / ${whole.name})` : ` from ${part.name}`}`,
+      unit: inPercent ? '%' : 'ratio',
+      groupBy,
+      single: groupBy.length === 0 && !perObject && varyingLabels(part).every((label) => filtered.has(label)),
+      threshold: null,
+      info: false,
+      baseKind: inPercent ? 'none' : 'ratio',
+      max: inPercent ? 100 : 1,
+      explained,
+      skipRanking: false,
+    });
+    return withMetrics(built, [part, whole]);
+  }
+  const expr = partKind === 'free' ? `${side(whole)} - ${side(part)}` : side(part);
+  const built = finish(context, resolved, expr, {
+    reason:
+      partKind === 'free'
+        ? `amount in use: ${whole.name} - ${part.name}`
+        : `amount in use: ${part.name} (of ${whole.name})`,
+    unit: unitLabel(whole.unit),
+    groupBy,
+    single: groupBy.length === 0 && varyingLabels(part).every((label) => filtered.has(label)),
+    threshold: null,
+    info: false,
+    baseKind: baseKindOf(whole.unit),
+    max: null,
+    explained,
+    skipRanking: false,
+  });
+  return partKind === 'free' ? withMetrics(built, [part, whole]) : built;
+}
+
+/** A built query that reads several metrics. */
+function withMetrics(built: Built, metrics: readonly CatalogMetric[]): Built {
+  const names = metrics.map((metric) => metric.name);
+  return { ...built, metrics: names, shape: { ...built.shape, metrics: names } };
 }
 
 /** Which metrics can answer the question's shape. */
@@ -2434,7 +3076,8 @@ function buildShare(context: Context, resolved: Resolved): Built | null {
       const label = part.labels.get(mention.label);
       if (matchers.some((matcher) => matcher.label === mention.label)) continue;
       for (const word of mention.words) explained.add(word);
-      if (label && label.values.length === 1 && !label.truncated) continue;
+      if (label && label.values.length === 1 && !label.truncated && !namedAsFilter(context, mention))
+        continue;
       matchers.push({ label: mention.label, operator: '=', value: mention.value });
     }
     for (const word of context.words) {
