@@ -2043,15 +2043,17 @@ function buildOne(context: Context, only?: CatalogMetric): Built | null {
         context,
         {
           ...resolved,
-          metric: sibling,
-          matchers: resolved.matchers.filter((matcher) => sibling.labels.has(matcher.label)),
+          metric: sibling.metric,
+          matchers: resolved.matchers.filter((matcher) => sibling.metric.labels.has(matcher.label)),
         },
         groupBy,
       );
       if (other.unit === built.unit) {
-        expr = `${wrap(built.expr)} + ${wrap(other.expr)}`;
-        reasonParts.push(`plus ${sibling.name}: both directions`);
-        metrics.push(sibling);
+        // inbound first, whichever ranked higher: the same question gives the same query
+        const sides = sibling.inbound ? [other.expr, built.expr] : [built.expr, other.expr];
+        expr = sides.map(wrap).join(' + ');
+        reasonParts.push(`plus ${sibling.metric.name}: both directions`);
+        metrics.push(sibling.metric);
       }
     }
   } else {
@@ -2079,7 +2081,7 @@ function buildOne(context: Context, only?: CatalogMetric): Built | null {
   return metrics.length > 1 ? withMetrics(built, metrics) : built;
 }
 
-/** Opposite directions of the same flow in sibling counter names (`receive` / `transmit`, `read` / `written`). */
+/** Opposite directions of the same flow in sibling counter names, inbound first (`receive` / `transmit`, `read` / `written`). */
 const directionWords: ReadonlyArray<readonly [string, string]> = [
   ['receive', 'transmit'],
   ['received', 'sent'],
@@ -2122,7 +2124,10 @@ const directionStems = new Set(
  * `node_network_transmit_bytes_total`) when the question names no direction and ranks both
  * alike: "network traffic" is what goes both ways.
  */
-function bothDirections(context: Context, resolved: Resolved): CatalogMetric | null {
+function bothDirections(
+  context: Context,
+  resolved: Resolved,
+): { readonly metric: CatalogMetric; readonly inbound: boolean } | null {
   const { metric } = resolved;
   // a direction the question names ("transmit", "outbound", "writes") picks one side
   if (contentWords(context.words).some((word) => directionStems.has(word.stem))) return null;
@@ -2137,7 +2142,7 @@ function bothDirections(context: Context, resolved: Resolved): CatalogMetric | n
         if (sibling?.type !== 'counter' || sibling.unit !== metric.unit) continue;
         const entry = resolved.alternatives.find((candidate) => candidate.metric === sibling);
         if (!entry || entry.score < top * 0.9) return null;
-        return sibling;
+        return { metric: sibling, inbound: to === first };
       }
     }
   }
