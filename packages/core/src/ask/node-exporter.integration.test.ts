@@ -78,7 +78,7 @@ afterAll(async () => {
   nodeExporter?.kill('SIGTERM');
 });
 
-const valueOf = async (prometheus: RunningPrometheus, query: string) =>
+const currentValue = async (prometheus: RunningPrometheus, query: string) =>
   (await prometheus.waitFor(query))[0]!.value.value;
 
 describe('Ask on node_exporter and Prometheus itself, no LLM', () => {
@@ -115,7 +115,7 @@ describe('Ask on node_exporter and Prometheus itself, no LLM', () => {
     const assistant = createAsk({ prometheus: named.client, chartRange: false });
     const memory = await assistant.ask('memory usage');
     expect(memory.promql).toBe('node_memory_MemTotal_bytes - node_memory_MemAvailable_bytes');
-    const total = await valueOf(named, 'node_memory_MemTotal_bytes');
+    const total = await currentValue(named, 'node_memory_MemTotal_bytes');
     const used = memory.data!.series[0]!.value!;
     expect(used).toBeGreaterThan(0);
     expect(used).toBeLessThan(total);
