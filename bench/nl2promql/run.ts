@@ -8,21 +8,19 @@
  *
  * Reuses a running evaluation environment (`run.mjs --env-status`), or starts one with
  * `run.mjs --start-env` (about 80 s) and stops it again at the end unless --keep-env.
- * With --write, records the scores under "## Ask: NL→PromQL execution accuracy" in bench/RESULTS.md.
+ * With --write, records the scores in the "### Developer set (streaming catalog)" sub-section of
+ * "## Ask: NL→PromQL execution accuracy" in bench/RESULTS.md, leaving the held-out sub-sections alone.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createAsk, createPrometheusClient } from '../../packages/core/src/index.js';
+import { argument } from '../lib/args.js';
+import { RESULTS_PATH, writeResultsSection, writeResultsSubsection } from '../lib/results.js';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
-
-function argument(name: string): string | undefined {
-  const index = process.argv.indexOf(`--${name}`);
-  return index >= 0 ? process.argv[index + 1] : undefined;
-}
+const sectionHeading = '## Ask: NL→PromQL execution accuracy';
+const developerHeading = '### Developer set (streaming catalog)';
 
 const evalDir = argument('eval-dir') ?? process.env['NL2PROMQL_DIR'] ?? '/work/shared/eval/nl2promql';
 const keepEnv = process.argv.includes('--keep-env');
@@ -109,7 +107,9 @@ try {
       .split('\n')
       .filter((line) => /^(category|\S+\s+\d+\s+[\d.]+\s+[\d.]+\s+[\d.]+)/.test(line.trim()))
       .join('\n');
-    const section = [
+    const subsection = [
+      developerHeading,
+      '',
       `Measured ${new Date().toISOString().slice(0, 10)} with \`pnpm eval:nl2promql --write\`: \`createAsk({ llm: null })\` (the offline translator, the`,
       "same pipeline as `POST /api/chat`) answered every question of the developer set against the set's real Prometheus",
       '(node_exporter, a synthetic streaming exporter, Prometheus itself); `run.mjs --predictions` scored the queries by',
@@ -124,14 +124,10 @@ try {
       'The translator holds no question- or metric-specific rules for this set: it chooses metrics from what the',
       'Prometheus exposes (names, HELP, labels, values) with general operator vocabulary, units and PromQL recipes.',
     ].join('\n');
-    const resultsPath = join(root, 'bench/RESULTS.md');
-    const heading = '## Ask: NL→PromQL execution accuracy';
-    const current = readFileSync(resultsPath, 'utf8');
-    const start = current.indexOf(heading);
-    if (start < 0) throw new Error(`${heading} not found in bench/RESULTS.md`);
-    const next = current.indexOf('\n## ', start + heading.length);
-    const end = next < 0 ? current.length : next + 1;
-    writeFileSync(resultsPath, `${current.slice(0, start)}${heading}\n\n${section}\n\n${current.slice(end)}`);
+    // only the developer set's own sub-section: the held-out sets record theirs next to it
+    if (!readFileSync(RESULTS_PATH, 'utf8').includes(sectionHeading))
+      writeResultsSection(`${sectionHeading}\n`);
+    writeResultsSubsection(sectionHeading, subsection);
     process.stdout.write('written to bench/RESULTS.md\n');
   }
 } finally {
