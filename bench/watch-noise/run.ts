@@ -10,11 +10,13 @@
  * Configurations (each runs its own monitor on the same Prometheus, at the same time):
  * - `server`: the detectors `pnpm start` runs (`serverDetectors()` of `@promptheus/server`,
  *   `Z_THRESHOLD` 3);
- * - `original`: the original service's rules taken literally: the default threshold rules and a
- *   10-value z-score on every raw value, flagging any move after a constant window.
+ * - `original`: the original service's rules taken literally, which is what the server ran before
+ *   `QUIET_Z_SCORE_OPTIONS`: the default threshold rules and a 10-value z-score on every raw value,
+ *   flagging any move after a constant window.
  *
- * Prints, per configuration, the anomalies fired per detector, the series they came from, and the
- * metric names that fired most.
+ * Prints, per configuration, the anomalies fired per detector (in all, and after the first minute,
+ * once every series has a history), the series they came from, and the metric names that fired
+ * most.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
@@ -48,7 +50,7 @@ const zThreshold = Number(args['z-threshold']);
 
 const configurations: Record<string, { readonly description: string; readonly create: () => Detector[] }> = {
   server: {
-    description: `the server's detectors (serverDetectors({ zThreshold: ${zThreshold} }))`,
+    description: `the server's detectors: serverDetectors({ zThreshold: ${zThreshold} }), i.e. the threshold rules + zScoreDetector({ ...QUIET_Z_SCORE_OPTIONS, threshold: ${zThreshold} })`,
     create: () => serverDetectors({ zThreshold }),
   },
   original: {
@@ -98,19 +100,20 @@ interface Tally {
   readonly ticks: TickSummary[];
 }
 
-function metricFamily(metric: string): string {
-  return metric;
-}
+/** Anomalies that fired at least this long after the monitor started count as "after warm-up". */
+const WARM_UP_MS = 60_000;
 
-function report(tally: Tally, seriesCounts: number[]): void {
-  const byDetector = new Map<string, number>();
+function report(tally: Tally, seriesCounts: number[], startedAt: number): void {
+  const byDetector = new Map<string, { all: number; later: number }>();
   const series = new Set<string>();
   const byMetric = new Map<string, number>();
   for (const anomaly of tally.fired) {
-    byDetector.set(anomaly.detector, (byDetector.get(anomaly.detector) ?? 0) + 1);
+    const counts = byDetector.get(anomaly.detector) ?? { all: 0, later: 0 };
+    counts.all++;
+    if (anomaly.startsAt - startedAt >= WARM_UP_MS) counts.later++;
+    byDetector.set(anomaly.detector, counts);
     series.add(`${anomaly.detector}|${anomaly.fingerprint}`);
-    const family = metricFamily(anomaly.metric);
-    byMetric.set(family, (byMetric.get(family) ?? 0) + 1);
+    byMetric.set(anomaly.metric, (byMetric.get(anomaly.metric) ?? 0) + 1);
   }
   const judged = tally.ticks.filter((tick) => tick.errors.length === 0).length;
   console.log(`\n### ${tally.name}: ${configurations[tally.name]!.description}\n`);
@@ -118,11 +121,11 @@ function report(tally: Tally, seriesCounts: number[]): void {
     `${tally.ticks.length} ticks (${judged} without errors), ${Math.min(...seriesCounts)}–${Math.max(...seriesCounts)} series per tick; ` +
       `${tally.fired.length} anomalies fired from ${series.size} series.\n`,
   );
-  console.log('| detector | anomalies fired |');
-  console.log('| --- | ---: |');
-  for (const [detector, count] of [...byDetector].sort((a, b) => b[1] - a[1]))
-    console.log(`| ${detector} | ${count} |`);
-  if (byDetector.size === 0) console.log('| (none) | 0 |');
+  console.log(`| detector | anomalies fired | … after the first ${WARM_UP_MS / 1000} s |`);
+  console.log('| --- | ---: | ---: |');
+  for (const [detector, counts] of [...byDetector].sort((a, b) => b[1].all - a[1].all))
+    console.log(`| ${detector} | ${counts.all} | ${counts.later} |`);
+  if (byDetector.size === 0) console.log('| (none) | 0 | 0 |');
   if (byMetric.size > 0) {
     console.log(`\nMetrics that fired most (top ${topCount}):\n`);
     console.log('| metric | anomalies fired |');
@@ -168,6 +171,7 @@ async function main(): Promise<void> {
       `watching a quiet host for ${durationSeconds} s: node exporter + Prometheus itself, scraped every ` +
         `${args['scrape-interval']}, one tick every ${intervalSeconds} s; configurations: ${chosen.join(', ')}`,
     );
+    const startedAt = Date.now();
     for (const monitor of monitors) monitor.start();
     await new Promise((resolve) => setTimeout(resolve, durationSeconds * 1000));
     await Promise.all(monitors.map((monitor) => monitor.stop()));
@@ -175,6 +179,7 @@ async function main(): Promise<void> {
       report(
         tally,
         tally.ticks.map((tick) => tick.samples),
+        startedAt,
       );
   } finally {
     await prometheus?.stop();

@@ -99,10 +99,3 @@ export function growInt32(array: Int32Array, length: number): Int32Array<ArrayBu
   grown.set(array.subarray(0, Math.min(array.length, length)));
   return grown;
 }
-
-/** Returns a copy of `array` with room for `length` elements (new elements are 0). */
-export function growUint8(array: Uint8Array, length: number): Uint8Array<ArrayBuffer> {
-  const grown = new Uint8Array(length);
-  grown.set(array.subarray(0, Math.min(array.length, length)));
-  return grown;
-}

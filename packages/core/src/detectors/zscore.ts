@@ -13,7 +13,7 @@ import {
 import { finiteOrNull, formatValue } from './format.js';
 import { gaussianSurprise, surpriseToScore } from './math.js';
 import { parseDetectorOptions } from './options.js';
-import { createSeriesSlots, growFloat64, growInt32, growUint8 } from './series-slots.js';
+import { createSeriesSlots, growFloat64, growInt32 } from './series-slots.js';
 import {
   type CalibratorShape,
   calibratorCount,
@@ -78,10 +78,12 @@ export interface ZScoreDetectorOptions {
    */
   readonly counters?: CounterPolicy;
   /**
-   * Weight of each sample in a slow moving average of the series' absolute deviation (scaled to a
-   * standard deviation), used as a floor for the window's standard deviation: after a calm stretch
-   * of `window` values the series' usual jitter is still measured against its usual size. 0
-   * turns it off. 0.02 remembers about the last 50 samples.
+   * Keeps a slow moving average of the series' standard deviation and uses it as a floor for the
+   * window's: after a calm stretch of `window` values the series' usual jitter is still measured
+   * against its usual size. The value is the weight of one sample: while the window fills, the
+   * average follows each sample's distance from the window's mean; afterwards it takes in the
+   * window's standard deviation once per turn of the window, with weight `window × longRunSpread
+   * / 2`. 0.02 remembers roughly the last hundred samples. 0 turns it off.
    * @default 0 (the original service's rule); 0.02 in `defaultDetectors()`
    */
   readonly longRunSpread?: number;
@@ -136,6 +138,21 @@ function metricEvidence(statistics: Statistics): { metricHighZ?: number } {
 const METRIC_HISTORY_MINIMUM = 3;
 /** Surprise (nats) a |z| must reach against its metric's history: about 1 in 8,000. */
 const METRIC_RARITY = 9;
+// A slot's record: 32 bytes, two per cache line. Reals (float64 index within the record):
+const MEAN = 0;
+const SQUARES = 1;
+const RECORD_REALS = 4;
+// Integers (int32 index within the record):
+const COUNT = 4;
+const HEAD = 5;
+/** Counter mode (low two bits; 0 = not decided yet) and metric index (above). */
+const KIND = 6;
+/** Float32 index within the record: the long-run deviation (when longRunSpread is on). */
+const LONG_DEVIATION = 7;
+const RECORD_WORDS = 8;
+// A rated counter's previous raw value and time, in a separate array (float64 index).
+const PREVIOUS_VALUE = 0;
+const PREVIOUS_TIME = 1;
 /** Mean absolute deviation of a Gaussian times this is its standard deviation. */
 const MEAN_DEVIATION_TO_STANDARD = Math.sqrt(Math.PI / 2);
 
@@ -174,11 +191,11 @@ const RESOLUTION = 2 ** -52;
  * - Non-finite values (NaN, ±Inf) are skipped: score 0, no finding, not added to the window.
  * - Score: `-ln` of the two-sided Gaussian tail of `z`, squashed into [0, 1) (0.5 at 3 sigma),
  *   strictly increasing in `|z|`, never exactly 1.
- * - Memory: `8 * window + 29` bytes of typed arrays per series (16 more when counters can be
- *   rated, 16 for `longRunSpread`, 4 for `metricHistory`; slabs grow by doubling), plus a map entry
- *   for the series id: about 230 bytes per series with the default window (280 with the quiet
- *   options), 23 MB for 100k series; `metricHistory` adds about 300 bytes per metric name. Cost:
- *   about 50 ns per sample, 70 with the quiet options (a few hundred when scores are requested).
+ * - Memory: `8 * window + 32` bytes of typed arrays per series (16 more when counters can be
+ *   rated; slabs grow by doubling), plus a map entry for the series id: about 230 bytes per series
+ *   with the default window (250 with the quiet options), 23 MB for 100k series; `metricHistory`
+ *   adds about 300 bytes per metric name. Cost: about 50–100 ns per sample, about a quarter more
+ *   with the quiet options (a few hundred when scores are requested); see `bench/RESULTS.md`.
  *
  * @example
  * ```ts
@@ -218,42 +235,28 @@ export function zScoreDetector(options: ZScoreDetectorOptions = {}): Detector {
         : (absoluteZ: number): Severity => (absoluteZ >= 2 * threshold ? 'high' : 'medium');
   const include = options.include;
   const flagConstant = constantWindow === 'flag';
+  /** Weight of one turn of the window in the long-run spread (see `longRunSpread`). */
+  const turnWeight = Math.min(1, (longRunSpread * window) / 2);
 
-  let values = new Float64Array(0);
-  let counts = new Int32Array(0);
-  let heads = new Int32Array(0);
-  let replacements = new Int32Array(0);
-  let means = new Float64Array(0);
-  let squares = new Float64Array(0);
   const modeOf = counterModeResolver(counters, 'zScoreDetector');
   // Counter modes per slot (decided once per series) and, when rates are possible, the previous
   // raw sample of each series.
   const tracksRates = counters !== 'raw';
-  let modes = new Uint8Array(0);
-  let previousValues = new Float64Array(0);
-  let previousTimes = new Float64Array(0);
-  // Long-run level and deviation per slot (when longRunSpread > 0).
-  let longMeans = new Float64Array(0);
-  let longDeviations = new Float64Array(0);
-  // The metric of each slot (when metricHistory > 0): index into the metric histories.
-  let metricOf = new Int32Array(0);
+  // Per-series state: the window's values (a ring) and a 32-byte record per slot (so a tick
+  // streams through few arrays): the window's mean, sum of squared deviations, count and head,
+  // the series' kind (counter mode in the low two bits, the metric's index when metricHistory > 0
+  // above them) and its long-run deviation; rated counters also keep their previous raw sample.
+  let values = new Float64Array(0);
+  let reals = new Float64Array(0);
+  let integers = new Int32Array(0);
+  let singles = new Float32Array(0);
+  let previous = new Float64Array(0);
   const slots = createSeriesSlots((capacity) => {
     values = growFloat64(values, capacity * window);
-    counts = growInt32(counts, capacity);
-    heads = growInt32(heads, capacity);
-    replacements = growInt32(replacements, capacity);
-    means = growFloat64(means, capacity);
-    squares = growFloat64(squares, capacity);
-    modes = growUint8(modes, capacity);
-    if (tracksRates) {
-      previousValues = growFloat64(previousValues, capacity);
-      previousTimes = growFloat64(previousTimes, capacity);
-    }
-    if (longRunSpread > 0) {
-      longMeans = growFloat64(longMeans, capacity);
-      longDeviations = growFloat64(longDeviations, capacity);
-    }
-    if (metricHistory > 0) metricOf = growInt32(metricOf, capacity);
+    reals = growFloat64(reals, capacity * RECORD_REALS);
+    integers = new Int32Array(reals.buffer);
+    singles = new Float32Array(reals.buffer);
+    if (tracksRates) previous = growFloat64(previous, capacity * 2);
   });
 
   // Per metric: a tail calibrator over its largest |z| per observation, and this observation's
@@ -318,36 +321,54 @@ export function zScoreDetector(options: ZScoreDetectorOptions = {}): Detector {
       correction += difference;
     }
     // Second-order correction of the two-pass algorithm.
-    means[slot] = mean + correction / count;
-    squares[slot] = Math.max(0, squareSum - (correction * correction) / count);
-    replacements[slot] = 0;
+    const real = slot * RECORD_REALS;
+    const squares = Math.max(0, squareSum - (correction * correction) / count);
+    reals[real + MEAN] = mean + correction / count;
+    reals[real + SQUARES] = squares;
+    if (longRunSpread > 0) {
+      // The long-run spread: a moving average of the window's deviation, once per turn.
+      const deviation = Math.sqrt(squares / count);
+      const word = slot * RECORD_WORDS + LONG_DEVIATION;
+      const longDeviation = singles[word]!;
+      singles[word] =
+        longDeviation === 0 ? deviation : longDeviation + turnWeight * (deviation - longDeviation);
+    }
   }
 
   function push(slot: number, value: number): void {
-    const count = counts[slot]!;
-    const head = heads[slot]!;
+    const real = slot * RECORD_REALS;
+    const word = slot * RECORD_WORDS;
+    const count = integers[word + COUNT]!;
+    const head = integers[word + HEAD]!;
     const position = slot * window + head;
-    heads[slot] = head + 1 === window ? 0 : head + 1;
-    const mean = means[slot]!;
+    const nextHead = head + 1 === window ? 0 : head + 1;
+    integers[word + HEAD] = nextHead;
+    const mean = reals[real + MEAN]!;
     if (count < window) {
       values[position] = value;
       const next = count + 1;
-      counts[slot] = next;
+      integers[word + COUNT] = next;
+      if (longRunSpread > 0 && count > 0) {
+        // While the window fills, the long-run spread follows each distance from its mean (the
+        // first one starts it); afterwards it moves once per turn of the window (see recompute).
+        const spread = MEAN_DEVIATION_TO_STANDARD * Math.abs(value - mean);
+        const longDeviation = count === 1 ? spread : singles[word + LONG_DEVIATION]!;
+        singles[word + LONG_DEVIATION] = longDeviation + longRunSpread * (spread - longDeviation);
+      }
       const delta = value - mean;
       const nextMean = mean + delta / next;
-      means[slot] = nextMean;
-      squares[slot] = Math.max(0, squares[slot]! + delta * (value - nextMean));
+      reals[real + MEAN] = nextMean;
+      reals[real + SQUARES] = Math.max(0, reals[real + SQUARES]! + delta * (value - nextMean));
       return;
     }
     const old = values[position]!;
     values[position] = value;
     const delta = value - old;
     const nextMean = mean + delta / count;
-    means[slot] = nextMean;
-    squares[slot] = Math.max(0, squares[slot]! + delta * (value - nextMean + (old - mean)));
-    const replaced = replacements[slot]! + 1;
-    replacements[slot] = replaced;
-    if (replaced >= window) recompute(slot, count);
+    reals[real + MEAN] = nextMean;
+    reals[real + SQUARES] = Math.max(0, reals[real + SQUARES]! + delta * (value - nextMean + (old - mean)));
+    // Once per turn of the full ring, recompute exactly so rounding errors cannot accumulate.
+    if (nextHead === 0) recompute(slot, count);
   }
 
   function valueFinding(sample: Sample, statistics: Statistics): DetectorFinding {
@@ -399,6 +420,45 @@ export function zScoreDetector(options: ZScoreDetectorOptions = {}): Detector {
     };
   }
 
+  /**
+   * Scores a sample whose |z| is beyond the threshold (or every sample when scores are requested)
+   * and builds its finding when it is anomalous. Kept out of the loop, which rarely needs it.
+   */
+  function judge(
+    sample: Sample,
+    value: number,
+    kind: number,
+    mean: number,
+    deviation: number,
+    constant: boolean,
+    zValue: number,
+    count: number,
+    scores: Float64Array | undefined,
+    index: number,
+  ): DetectorFinding | undefined {
+    const absoluteZ = Math.abs(zValue);
+    let anomalous = absoluteZ > threshold;
+    let surprise = gaussianSurprise(absoluteZ);
+    let metricHigh = Number.NaN;
+    if (metricHistory > 0) {
+      const metric = kind >> 2;
+      const rarity = metricSurprise(metric, absoluteZ);
+      if (rarity !== Number.POSITIVE_INFINITY) {
+        metricHigh = calibratorMaximum(metricStates, metric * metricStateSize, metricShape);
+        if (rarity < METRIC_RARITY) anomalous = false;
+        // As surprising as the less surprising of the two judgements.
+        if (rarity < surprise) surprise = rarity;
+      }
+    }
+    const score = surpriseToScore(surprise);
+    if (scores) scores[index] = score;
+    if (!anomalous) return undefined;
+    const statistics = { score, mean, deviation, constant, zValue, count, metricHigh };
+    return (kind & 3) === MODE_RATE
+      ? rateFinding(sample, value, statistics)
+      : valueFinding(sample, statistics);
+  }
+
   return {
     name,
     observe(samples, observeOptions) {
@@ -411,84 +471,71 @@ export function zScoreDetector(options: ZScoreDetectorOptions = {}): Detector {
         if (!Number.isFinite(value)) continue;
         if (include && !include(sample)) continue;
         const slot = slots.acquireAt(index, sample.seriesId);
-        let mode = modes[slot]!;
-        if (mode === MODE_UNKNOWN) {
-          mode = modeOf(sample);
-          modes[slot] = mode;
-          if (tracksRates) previousTimes[slot] = Number.NaN;
-          if (longRunSpread > 0) longMeans[slot] = Number.NaN;
-          if (metricHistory > 0) metricOf[slot] = metricIndexOf(sample);
+        const real = slot * RECORD_REALS;
+        const word = slot * RECORD_WORDS;
+        let kind = integers[word + KIND]!;
+        if (kind === MODE_UNKNOWN) {
+          kind = modeOf(sample) | (metricHistory > 0 ? metricIndexOf(sample) << 2 : 0);
+          integers[word + KIND] = kind;
+          if (tracksRates) previous[slot * 2 + PREVIOUS_TIME] = Number.NaN;
         }
+        const mode = kind & 3;
         if (mode === MODE_SKIP) continue;
         const rated = mode === MODE_RATE;
         if (rated) {
-          const previousTime = previousTimes[slot]!;
-          const rate = counterRate(previousValues[slot]!, previousTime, value, sample.timestamp);
-          previousValues[slot] = value;
-          previousTimes[slot] = sample.timestamp;
+          const at = slot * 2;
+          const rate = counterRate(
+            previous[at + PREVIOUS_VALUE]!,
+            previous[at + PREVIOUS_TIME]!,
+            value,
+            sample.timestamp,
+          );
+          previous[at + PREVIOUS_VALUE] = value;
+          previous[at + PREVIOUS_TIME] = sample.timestamp;
           if (Number.isNaN(rate)) continue;
           value = rate;
         }
-        const count = counts[slot]!;
+        const count = integers[word + COUNT]!;
+        const mean = reals[real + MEAN]!;
         if (count >= minSamples) {
-          const mean = means[slot]!;
-          let deviation = Math.sqrt(squares[slot]! / count);
+          let deviation = Math.sqrt(reals[real + SQUARES]! / count);
           const difference = value - mean;
           const constant = deviation <= Math.abs(mean) * CONSTANT_RELATIVE_SPREAD;
-          if (!constant && longRunSpread > 0 && longDeviations[slot]! > deviation)
-            deviation = longDeviations[slot]!;
+          if (!constant && longRunSpread > 0) {
+            const longDeviation = singles[word + LONG_DEVIATION]!;
+            if (longDeviation > deviation) deviation = longDeviation;
+          }
           let zValue: number;
           if (!constant) zValue = difference / deviation;
           else if (difference === 0 || !flagConstant) zValue = 0;
           else zValue = difference / (Math.max(Math.abs(mean), Math.abs(value)) * RESOLUTION);
           const absoluteZ = Math.abs(zValue);
-          let anomalous = absoluteZ > threshold;
-          if (anomalous || scores) {
-            let surprise = gaussianSurprise(absoluteZ);
-            let metricHigh = Number.NaN;
-            if (metricHistory > 0) {
-              const metric = metricOf[slot]!;
-              const rarity = metricSurprise(metric, absoluteZ);
-              if (rarity !== Number.POSITIVE_INFINITY) {
-                metricHigh = calibratorMaximum(metricStates, metric * metricStateSize, metricShape);
-                if (rarity < METRIC_RARITY) anomalous = false;
-                // As surprising as the less surprising of the two judgements.
-                if (rarity < surprise) surprise = rarity;
-              }
-            }
-            const score = surpriseToScore(surprise);
-            if (scores) scores[index] = score;
-            if (anomalous) {
-              const statistics = { score, mean, deviation, constant, zValue, count, metricHigh };
+          if (absoluteZ > threshold || scores) {
+            const finding = judge(
+              sample,
+              value,
+              kind,
+              mean,
+              deviation,
+              constant,
+              zValue,
+              count,
+              scores,
+              index,
+            );
+            if (finding) {
               if (!findings) findings = [];
-              findings.push(
-                rated ? rateFinding(sample, value, statistics) : valueFinding(sample, statistics),
-              );
+              findings.push(finding);
             }
           }
           if (metricHistory > 0 && !constant) {
-            const metric = metricOf[slot]!;
+            const metric = kind >> 2;
             const largest = metricLargest[metric]!;
             if (largest < 0) touchedMetrics[touchedCount++] = metric;
             if (absoluteZ > largest) metricLargest[metric] = absoluteZ;
           }
         }
         push(slot, value);
-        if (longRunSpread > 0) {
-          const longMean = longMeans[slot]!;
-          if (Number.isNaN(longMean)) {
-            longMeans[slot] = value;
-            longDeviations[slot] = Number.NaN;
-          } else {
-            const spread = MEAN_DEVIATION_TO_STANDARD * Math.abs(value - longMean);
-            const longDeviation = longDeviations[slot]!;
-            // The first deviation starts the average, so it is not biased towards 0 at first.
-            longDeviations[slot] = Number.isNaN(longDeviation)
-              ? spread
-              : longDeviation + longRunSpread * (spread - longDeviation);
-            longMeans[slot] = longMean + longRunSpread * (value - longMean);
-          }
-        }
       }
       if (touchedCount > 0) closeMetricObservation();
       return findings ?? [];
@@ -497,12 +544,7 @@ export function zScoreDetector(options: ZScoreDetectorOptions = {}): Detector {
       for (const seriesId of seriesIds) {
         const slot = slots.release(seriesId);
         if (slot < 0) continue;
-        counts[slot] = 0;
-        heads[slot] = 0;
-        replacements[slot] = 0;
-        means[slot] = 0;
-        squares[slot] = 0;
-        modes[slot] = MODE_UNKNOWN;
+        reals.fill(0, slot * RECORD_REALS, (slot + 1) * RECORD_REALS);
       }
     },
   };
