@@ -353,6 +353,56 @@ describe('translateOffline: the use of a resource on node_exporter', () => {
   });
 });
 
+describe('translateOffline: counting objects and named systems', () => {
+  const catalog = createCatalogSnapshot([
+    {
+      name: 'search_shard_documents',
+      type: 'gauge',
+      help: 'Documents held by each shard of an index.',
+      labels: { index: ['products', 'reviews'], shard: ['0', '1', '2', '3'], tenant: ['acme', 'globex'] },
+    },
+    {
+      name: 'search_shard_state',
+      type: 'gauge',
+      help: '1 when the shard is in this state.',
+      labels: { shard: ['0', '1', '2', '3'], state: ['started', 'relocating', 'unassigned'] },
+    },
+    {
+      name: 'redis_connected_clients',
+      type: 'gauge',
+      help: 'Number of client connections.',
+      labels: { addr: ['cache-a:6379', 'cache-b:6379'] },
+    },
+  ]);
+
+  it('counts the objects a metric has a series for when asked "how many <objects>"', () => {
+    // either metric with a series per shard counts them
+    expect(translateOffline('how many shards are there', catalog).promql).toMatch(
+      /^count \(count by \(shard\) \(search_shard_(documents|state)\)\)$/,
+    );
+    expect(translateOffline('number of shards per index', catalog).promql).toBe(
+      'count by (index) (count by (index, shard) (search_shard_documents))',
+    );
+    // what the metric counts itself is added up
+    expect(translateOffline('how many documents are there', catalog).promql).toBe(
+      'sum (search_shard_documents)',
+    );
+    // one-hot states already count the objects in a state
+    expect(translateOffline('how many shards are unassigned', catalog).promql).toBe(
+      'sum (search_shard_state{state="unassigned"})',
+    );
+  });
+
+  it('abstains when the question names a system the matching metric does not belong to', () => {
+    const other = translateOffline('memcached connected clients', catalog);
+    expect(other.promql).toBeNull();
+    expect(other.reason).toBe('no metric of memcached answers that: redis_connected_clients is about redis');
+    expect(other.closest).toEqual(['redis_connected_clients']);
+    expect(translateOffline('redis connected clients', catalog).promql).toBe('redis_connected_clients');
+    expect(translateOffline('connected clients', catalog).promql).toBe('redis_connected_clients');
+  });
+});
+
 describe('tokenize', () => {
   it('keeps values together and separates operators and units', () => {
     expect(tokenize('p99 of /v1/search in 5m, 20% vs a / b - c').map((token) => token.text)).toEqual([

@@ -24,7 +24,7 @@ import {
   retrieveMetrics,
   type ValueMention,
 } from './retrieval.js';
-import { splitName, stem, stopWords, synonymsOf, type Word } from './text.js';
+import { splitName, splitText, stem, stopWords, synonymsOf, type Word } from './text.js';
 
 /** What the query computes, for choosing a chart and describing the answer. */
 export interface QueryShape {
@@ -1018,6 +1018,15 @@ export function translateOffline(
         shape: null,
       };
     }
+    const foreign = foreignSystem(context, built);
+    if (foreign)
+      return {
+        promql: null,
+        confidence: 0,
+        reason: `no metric of ${foreign.asked} answers that: ${foreign.metric} is about ${foreign.other}`,
+        closest: built.metrics,
+        shape: null,
+      };
     const confidence = confidenceOf(context, built.explained);
     const shifted = features.offsetSeconds !== null ? shiftIntoPast(built, features) : built;
     if (confidence.value < minConfidence) {
@@ -1300,6 +1309,73 @@ function gramsOf(text: string): Set<string> {
   return grams;
 }
 
+/** Systems operators name, with the words their exporters' metric names use for them. */
+const systemGroups: ReadonlyArray<readonly string[]> = [
+  ['postgres', 'postgresql', 'pg'],
+  ['mysql', 'mysqld', 'mariadb'],
+  ['redis'],
+  ['kafka'],
+  ['rabbitmq', 'rabbit'],
+  ['mongodb', 'mongo'],
+  ['elasticsearch', 'elastic', 'opensearch'],
+  ['nginx'],
+  ['haproxy'],
+  ['memcached'],
+  ['cassandra'],
+  ['zookeeper'],
+  ['etcd'],
+  ['consul'],
+  ['envoy'],
+  ['traefik'],
+  ['apache', 'httpd'],
+  ['jvm', 'java'],
+  ['coredns'],
+  ['clickhouse'],
+];
+const systemOf = new Map<string, number>(
+  systemGroups.flatMap((group, position) => group.map((word) => [stem(word), position] as const)),
+);
+
+/**
+ * A system the question names ("postgres replication lag") that the chosen metrics do not
+ * belong to while they belong to another one (`mysql_slave_status_seconds_behind_master`): the
+ * catalog has no metric of the named system for it, and another system's is no answer.
+ */
+function foreignSystem(
+  context: Context,
+  built: Built,
+): { readonly asked: string; readonly other: string; readonly metric: string } | null {
+  const named = contentWords(context.words)
+    .map((word) => ({ word, system: systemOf.get(word.stem) }))
+    .filter((entry): entry is { word: Word; system: number } => entry.system !== undefined);
+  if (named.length === 0) return null;
+  const metrics = built.metrics
+    .map((name) => context.snapshot.byName.get(name))
+    .filter((metric): metric is CatalogMetric => metric !== undefined);
+  const systemsOf = (metric: CatalogMetric) => {
+    const systems = new Set<number>();
+    for (const word of splitName(metric.name)) {
+      const system = systemOf.get(stem(word));
+      if (system !== undefined) systems.add(system);
+    }
+    return systems;
+  };
+  // a metric carries the system when its name or one of its label values names it (job="postgres")
+  const carries = (metric: CatalogMetric, system: number) =>
+    systemsOf(metric).has(system) ||
+    [...metric.labels.values()].some((label) =>
+      label.values.some((value) => splitText(value).some((word) => systemOf.get(stem(word)) === system)),
+    );
+  for (const { word, system } of named) {
+    if (metrics.some((metric) => carries(metric, system))) continue;
+    const foreign = metrics.find((metric) => systemsOf(metric).size > 0);
+    if (!foreign) continue;
+    const other = systemGroups[[...systemsOf(foreign)][0]!]![0]!;
+    return { asked: word.text, other, metric: foreign.name };
+  }
+  return null;
+}
+
 class Unanswerable extends Error {
   constructor(
     message: string,
@@ -1493,10 +1569,13 @@ function resolve(
     words.some((word) => targetWords.has(word.stem))
   )
     boost.set(upPosition, (boost.get(upPosition) ?? 0) + 20);
-  // "which provider …": the answer must carry a provider label
-  for (const position of new Set([...(features.which ?? []), ...features.answerWords])) {
+  // "which provider …": the answer must carry a provider label (a label on nearly every metric,
+  // such as instance, tells none apart)
+  // "how many deployments": likewise, the things counted are values of a label
+  const counted = features.howMany ? countedPhrase(context.tokens).slice(-1) : [];
+  for (const position of new Set([...(features.which ?? []), ...features.answerWords, ...counted])) {
     const token = context.tokens[position];
-    if (token?.kind !== 'word' || !inWords.has(position)) continue;
+    if (token?.kind !== 'word' || !inWords.has(position) || context.index.idf(token.stem) < 0.05) continue;
     for (const posting of context.index.postings.get(token.stem) ?? [])
       if ((posting & 3) === 2) boost.set(posting >>> 2, (boost.get(posting >>> 2) ?? 0) + 3);
   }
@@ -2004,6 +2083,34 @@ function buildOne(context: Context, only?: CatalogMetric): Built | null {
     });
   }
 
+  // "how many deployments": the number of distinct objects the metric has a series for, not the
+  // sum of what it measures about each (replicas)
+  const counted = features.howMany ? countedLabel(context, resolved) : null;
+  if (counted) {
+    for (const word of counted.words) explained.add(word);
+    const selector = renderSelector(metric.name, [
+      ...matchers,
+      ...(resolved.numerator ? [resolved.numerator] : []),
+    ]);
+    return finish(
+      context,
+      resolved,
+      aggregate('count', groupBy, aggregate('count', [...groupBy, counted.label], selector)),
+      {
+        reason: `number of distinct ${counted.label} values of ${metric.name}`,
+        unit: '',
+        groupBy,
+        single: groupBy.length === 0,
+        threshold: null,
+        info: false,
+        baseKind: 'none',
+        max: null,
+        explained,
+        skipRanking: false,
+      },
+    );
+  }
+
   if (info) {
     expr = renderSelector(metric.name, [...matchers, ...(resolved.numerator ? [resolved.numerator] : [])]);
     return finish(context, resolved, expr, {
@@ -2296,6 +2403,28 @@ function compareUsage(a: UsageOption, b: UsageOption): number {
   return a.metric.name.length - b.metric.name.length || (a.metric.name < b.metric.name ? -1 : 1);
 }
 
+/** Labels that say where a whole resource runs (a host, a pod, a server address), not a part of it. */
+const placeLabels = new Set([
+  'host',
+  'hostname',
+  'node',
+  'server',
+  'machine',
+  'addr',
+  'address',
+  'pod',
+  'container',
+  'namespace',
+  'service',
+  'cluster',
+  'region',
+  'zone',
+  'env',
+  'environment',
+  'application',
+  'app',
+]);
+
 /**
  * The use of a resource from a part and its capacity: the amount in use (`total - available`,
  * or the used gauge) or, when a share is asked for or the series are per object (filesystems,
@@ -2321,7 +2450,11 @@ function buildUsagePair(context: Context, pair: CapacityPair): Built | null {
   const filtered = new Set(matchers.map((matcher) => matcher.label));
   // series per filesystem or device: their amounts do not compare, their fill levels do
   const perObject = [...part.labels.keys()].some(
-    (label) => !identityLabels.has(label) && !groupBy.includes(label) && !filtered.has(label),
+    (label) =>
+      !identityLabels.has(label) &&
+      !placeLabels.has(label) &&
+      !groupBy.includes(label) &&
+      !filtered.has(label),
   );
   const percent =
     features.percent || features.output?.kind === 'percent' || features.comparison?.unit?.kind === 'percent';
@@ -2378,6 +2511,50 @@ function buildUsagePair(context: Context, pair: CapacityPair): Built | null {
 function withMetrics(built: Built, metrics: readonly CatalogMetric[]): Built {
   const names = metrics.map((metric) => metric.name);
   return { ...built, metrics: names, shape: { ...built.shape, metrics: names } };
+}
+
+/** Labels of one-hot state series (`phase="Pending"` is 1 or 0): their values add up, counting them does not. */
+const stateLabel = /(^|_)(phase|state|status|condition|reason|result)$/;
+
+/**
+ * The label whose distinct values "how many X" counts: X names a label of the metric (other than
+ * instance and job) and is not what the metric's value counts (`kube_deployment_spec_replicas`
+ * counts replicas, per deployment; `shipments_created_total` counts shipments). Null for
+ * health and one-hot state series, whose values already count the objects.
+ */
+function countedLabel(
+  context: Context,
+  resolved: Resolved,
+): { readonly label: string; readonly words: readonly number[] } | null {
+  const { features, tokens } = context;
+  const { metric } = resolved;
+  if (features.comparison || features.down || features.up || features.ranking || features.increase)
+    return null;
+  if (features.windowSeconds !== null || features.perSeconds !== null || isUpLike(metric)) return null;
+  const filters = [...resolved.matchers, ...(resolved.numerator ? [resolved.numerator] : [])];
+  if (filters.some((matcher) => stateLabel.test(matcher.label))) return null;
+  const phrase = countedPhrase(tokens).map((position) => tokens[position]!);
+  const head = phrase.at(-1);
+  if (!head) return null;
+  const match = matchLabelName(metric, phrase, { exclude: identityLabels });
+  // the label names the head noun ("kafka topics" → topic), or the whole phrase ("consumer groups" → consumergroup)
+  const whole = match?.label.replace(/_/g, '') === phrase.map((token) => token.stem).join('');
+  if (!match || match.score < 0.7 || (!match.words.includes(head.index) && !whole)) return null;
+  // the metric counts the named things itself: its last name word is the thing
+  const counts = nameStemsOf(metric.name).at(-1);
+  if (!isInfo(metric) && phrase.some((token) => token.stem === counts)) return null;
+  return { label: match.label, words: match.words };
+}
+
+/** The words "how many" or "number of" ask about ("kafka topics"), by position. */
+function countedPhrase(tokens: readonly Token[]): number[] {
+  const cue = tokens.findIndex(
+    (token, position) =>
+      (token.text === 'many' && tokens[position - 1]?.text === 'how') ||
+      (token.text === 'of' && tokens[position - 1]?.text === 'number'),
+  );
+  if (cue < 0) return [];
+  return phraseAfter(tokens, cue + 1).filter((position) => tokens[position]!.kind === 'word');
 }
 
 /** Which metrics can answer the question's shape. */
