@@ -176,6 +176,23 @@ function relatedMetrics(
   main: CatalogMetric,
   relevant: readonly CatalogMetric[],
 ): CatalogMetric[] {
+  const siblings = siblingsOf(snapshot, main);
+  const byRelevance = relevant.filter((metric) => metric.name !== main.name && !siblings.includes(metric));
+  return [...siblings, ...byRelevance];
+}
+
+/** Siblings found per snapshot: they depend only on the catalog, and a catalog answers many questions. */
+const siblingCache = new WeakMap<MetricCatalogSnapshot, Map<CatalogMetric, readonly CatalogMetric[]>>();
+
+/** Up to three metrics whose names start with the same words as `main`'s, other types first, shortest first. */
+function siblingsOf(snapshot: MetricCatalogSnapshot, main: CatalogMetric): readonly CatalogMetric[] {
+  let cache = siblingCache.get(snapshot);
+  if (!cache) {
+    cache = new Map();
+    siblingCache.set(snapshot, cache);
+  }
+  const cached = cache.get(main);
+  if (cached) return cached;
   const index = catalogIndex(snapshot);
   const stems = nameStemsOf(main.name);
   const prefix = stems.slice(0, Math.max(1, Math.min(2, stems.length - 1)));
@@ -192,6 +209,6 @@ function relatedMetrics(
       (a, b) => Number(b.type !== main.type) - Number(a.type !== main.type) || a.name.length - b.name.length,
     )
     .slice(0, 3);
-  const byRelevance = relevant.filter((metric) => metric.name !== main.name && !siblings.includes(metric));
-  return [...siblings, ...byRelevance];
+  cache.set(main, siblings);
+  return siblings;
 }
