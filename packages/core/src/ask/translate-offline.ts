@@ -1195,23 +1195,26 @@ function checkIdentifier(
     new Set(
       metrics.filter((metric) => metric.labels.has(label)).map((metric) => index.positions.get(metric) ?? -1),
     );
-  // the start of a value: a host with its port or its domain
-  for (const [label, entry] of labels)
-    for (const value of entry.values) {
+  // the start of values: a host with its port or its domain, the pods of a replica set
+  for (const [label, entry] of labels) {
+    const starting = [...entry.values].filter((value) => {
       const lower = value.toLowerCase();
-      if (lower.startsWith(`${identifier.text}:`) || lower.startsWith(`${identifier.text}.`))
-        return {
-          kind: 'filter',
-          mention: {
-            metrics: positionsWith(label),
-            label,
-            value,
-            operator: '=',
-            words: identifier.positions,
-            strength: 1,
-          },
-        };
-    }
+      return lower.startsWith(identifier.text) && /^[-_:./]/.test(lower.slice(identifier.text.length));
+    });
+    if (starting.length === 0) continue;
+    const written = originalText(question, identifier.text);
+    return {
+      kind: 'filter',
+      mention: {
+        metrics: positionsWith(label),
+        label,
+        value: starting.length === 1 ? starting[0]! : `(?i)${escapeRegex(written)}[-_:./].*`,
+        operator: starting.length === 1 ? '=' : '=~',
+        words: identifier.positions,
+        strength: 1,
+      },
+    };
+  }
   const first = Math.min(...identifier.positions);
   let chosen: string | null = null;
   for (const position of [first - 1, first - 2]) {
