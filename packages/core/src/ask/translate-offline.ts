@@ -2397,6 +2397,7 @@ function chooseUsage(context: Context): UsageOption | null {
   };
 }
 
+/** Orders usage options: cheapest first, then by kind, then available over free memory, then shorter names. */
 function compareUsage(a: UsageOption, b: UsageOption): number {
   if (a.cost !== b.cost) return a.cost - b.cost;
   if (a.kind !== b.kind) return usageKindOrder[a.kind] - usageKindOrder[b.kind];
@@ -2433,7 +2434,7 @@ const placeLabels = new Set([
  * or the used gauge) or, when a share is asked for or the series are per object (filesystems,
  * devices, whose amounts do not compare), the used share (`1 - available / total`).
  */
-function buildUsagePair(context: Context, pair: CapacityPair): Built | null {
+function buildUsagePair(context: Context, pair: CapacityPair): Built {
   const { features } = context;
   const { part, whole, partKind } = pair;
   const bound = bind(
@@ -2464,8 +2465,8 @@ function buildUsagePair(context: Context, pair: CapacityPair): Built | null {
   const utilisation = context.words.some((word) => word.stem === 'utilization');
   const amountAsked = features.output?.kind === 'bytes' || features.output?.kind === 'bits';
   const share = !amountAsked && (percent || features.ratio || utilisation || perObject);
-  const side = (target: CatalogMetric) => {
-    const selector = renderSelector(target.name, matchers);
+  const side = (metric: CatalogMetric) => {
+    const selector = renderSelector(metric.name, matchers);
     if (groupBy.length > 0) return aggregate('sum', groupBy, selector);
     if (features.aggregation === 'sum') return aggregate('sum', [], selector);
     return selector;
@@ -2474,9 +2475,9 @@ function buildUsagePair(context: Context, pair: CapacityPair): Built | null {
     if (features.output?.kind === 'percent') features.output = null;
     const fraction = `${side(part)} / ${side(whole)}`;
     const used = partKind === 'free' ? `(1 - ${fraction})` : fraction;
-    const asPercent = percent || (!features.ratio && !utilisation) || utilisation;
-    const expr = asPercent && !features.ratio ? `100 * ${used}` : used;
-    const inPercent = expr.startsWith('100 * ');
+    // a share reads as a percentage unless a ratio is asked for
+    const inPercent = percent || !features.ratio;
+    const expr = inPercent ? `100 * ${used}` : used;
     const built = finish(context, resolved, expr, {
       reason: `used share of ${whole.name}${partKind === 'free' ? ` (1 - ${part.name} / ${whole.name})` : ` from ${part.name}`}`,
       unit: inPercent ? '%' : 'ratio',
