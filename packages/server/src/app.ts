@@ -27,7 +27,7 @@ export const DEFAULT_APP_CONFIG: Required<AppConfig> = {
   protectReads: false,
   corsOrigins: [],
   bodyLimitBytes: 1_048_576,
-  chatRateLimitPerMinute: 30,
+  chatRateLimitPerMinute: 600,
   trustProxy: false,
   publicUrl: null,
   prometheusUrl: null,

@@ -30,7 +30,7 @@ describe('loadConfig', () => {
       corsOrigins: [],
       logLevel: 'info',
       bodyLimitBytes: 1_048_576,
-      chatRateLimitPerMinute: 30,
+      chatRateLimitPerMinute: 600,
     });
     expect(configWarnings(config)).toEqual([]);
   });

@@ -42,7 +42,7 @@ export interface ServerConfig {
   readonly logLevel: LogLevel;
   /** `BODY_LIMIT`: bytes, or with a unit (`512kb`, `2mb`). @default 1 MiB */
   readonly bodyLimitBytes: number;
-  /** `CHAT_RATE_LIMIT`: questions per minute per client; 0 disables. @default 30 */
+  /** `CHAT_RATE_LIMIT`: questions per minute per client; 0 disables. @default 600 */
   readonly chatRateLimitPerMinute: number;
   /** `READ_CACHE_MS`: how long read answers are reused (dropped on every change); 0 turns it off. @default 1000 */
   readonly readCacheMs: number;
@@ -230,7 +230,7 @@ const envSchema = z.object({
     .pipe(z.enum(['debug', 'info', 'warn', 'error', 'silent'], 'must be debug, info, warn, error or silent')),
   BODY_LIMIT: sizeVariable(1_048_576),
   CHAT_RATE_LIMIT: numberVariable({
-    byDefault: 30,
+    byDefault: 600,
     min: 0,
     max: 100_000,
     integer: true,

@@ -118,7 +118,7 @@ export interface AppConfig {
   readonly corsOrigins?: readonly string[];
   /** Largest accepted request body in bytes. @default 1048576 */
   readonly bodyLimitBytes?: number;
-  /** Questions per minute per client on `POST /api/chat`; 0 disables the limit. @default 30 */
+  /** Questions per minute per client on `POST /api/chat`; 0 disables the limit. @default 600 */
   readonly chatRateLimitPerMinute?: number;
   /** Use `X-Forwarded-For` to identify clients (only behind a trusted proxy). @default false */
   readonly trustProxy?: boolean;
