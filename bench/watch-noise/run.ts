@@ -5,7 +5,7 @@
  * host during the run, so every anomaly is a false alarm.
  *
  *   pnpm tsx bench/watch-noise/run.ts [--duration 150] [--interval 2] [--scrape-interval 1s]
- *                                     [--configs server,original] [--top 15]
+ *                                     [--configs server,original] [--top 15] [--warm-up 60]
  *
  * Configurations (each runs its own monitor on the same Prometheus, at the same time):
  * - `server`: the detectors `pnpm start` runs (`serverDetectors()` of `@promptheus/server`,
@@ -14,9 +14,9 @@
  *   `QUIET_Z_SCORE_OPTIONS`: the default threshold rules and a 10-value z-score on every raw value,
  *   flagging any move after a constant window.
  *
- * Prints, per configuration, the anomalies fired per detector (in all, and after the first minute,
- * once every series has a history), the series they came from, and the metric names that fired
- * most.
+ * Prints, per configuration, the anomalies fired per detector (in all, and after the first
+ * `--warm-up` seconds, once series have a history), the series they came from, and the metric
+ * names that fired most.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
@@ -41,12 +41,15 @@ const { values: args } = parseArgs({
     configs: { type: 'string', default: 'server,original' },
     top: { type: 'string', default: '15' },
     'z-threshold': { type: 'string', default: '3' },
+    'warm-up': { type: 'string', default: '60' },
   },
 });
 const durationSeconds = Number(args.duration);
 const intervalSeconds = Number(args.interval);
 const topCount = Number(args.top);
 const zThreshold = Number(args['z-threshold']);
+/** Anomalies that fired at least this long after the monitor started count as "after warm-up". */
+const WARM_UP_MS = Number(args['warm-up']) * 1000;
 
 const configurations: Record<string, { readonly description: string; readonly create: () => Detector[] }> = {
   server: {
@@ -96,15 +99,16 @@ async function startNodeExporter(): Promise<{ host: string; process: ChildProces
 
 interface Tally {
   readonly name: string;
+  /** Names of the configuration's detectors, so those that fired nothing are listed too. */
+  readonly detectors: readonly string[];
   readonly fired: Anomaly[];
   readonly ticks: TickSummary[];
 }
 
-/** Anomalies that fired at least this long after the monitor started count as "after warm-up". */
-const WARM_UP_MS = 60_000;
-
 function report(tally: Tally, seriesCounts: number[], startedAt: number): void {
-  const byDetector = new Map<string, { all: number; later: number }>();
+  const byDetector = new Map<string, { all: number; later: number }>(
+    tally.detectors.map((name) => [name, { all: 0, later: 0 }]),
+  );
   const series = new Set<string>();
   const byMetric = new Map<string, number>();
   for (const anomaly of tally.fired) {
@@ -125,7 +129,6 @@ function report(tally: Tally, seriesCounts: number[], startedAt: number): void {
   console.log('| --- | ---: | ---: |');
   for (const [detector, counts] of [...byDetector].sort((a, b) => b[1].all - a[1].all))
     console.log(`| ${detector} | ${counts.all} | ${counts.later} |`);
-  if (byDetector.size === 0) console.log('| (none) | 0 | 0 |');
   if (byMetric.size > 0) {
     console.log(`\nMetrics that fired most (top ${topCount}):\n`);
     console.log('| metric | anomalies fired |');
@@ -155,11 +158,17 @@ async function main(): Promise<void> {
 
     const tallies: Tally[] = [];
     const monitors = chosen.map((name) => {
-      const tally: Tally = { name, fired: [], ticks: [] };
+      const detectors = configurations[name]!.create();
+      const tally: Tally = {
+        name,
+        detectors: detectors.map((detector) => detector.name),
+        fired: [],
+        ticks: [],
+      };
       tallies.push(tally);
       const monitor = createMonitor({
         source: createPrometheusSource({ targets: [{ name: 'local', url }] }),
-        detectors: configurations[name]!.create(),
+        detectors,
         store: createMemoryStore({ maxDocs: 1_000_000 }),
         interval: intervalSeconds,
       });

@@ -22,7 +22,8 @@ export type CounterMode = 'rate' | 'raw' | 'skip';
  * @example
  * ```ts
  * zScoreDetector({ counters: 'rate' });
- * zScoreDetector({ counters: (metric) => (metric.startsWith('app_') && isCounterMetric(metric) ? 'rate' : 'raw') });
+ * // Types from Prometheus metadata (`await prometheus.metadata()`), for counters without the suffix:
+ * zScoreDetector({ counters: (metric) => (isCounterMetric(metric, types.get(metric)) ? 'rate' : 'raw') });
  * ```
  */
 export type CounterPolicy = CounterMode | ((metric: string) => CounterMode);
@@ -68,10 +69,13 @@ export function quietCounterPolicy(metric: string): CounterMode {
   return isCounterMetric(metric) ? 'rate' : 'raw';
 }
 
-/** Mode codes kept per series (0 means "not decided yet"). */
+/** Mode code kept per series: not decided yet. */
 export const MODE_UNKNOWN = 0;
+/** Mode code: judge the raw value. */
 export const MODE_RAW = 1;
+/** Mode code: judge the per-second rate. */
 export const MODE_RATE = 2;
+/** Mode code: leave the series out. */
 export const MODE_SKIP = 3;
 
 const codes: Readonly<Record<CounterMode, number>> = { raw: MODE_RAW, rate: MODE_RATE, skip: MODE_SKIP };

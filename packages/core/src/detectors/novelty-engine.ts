@@ -65,6 +65,7 @@ export interface NoveltyDetectorOptions {
    * series (called once per series). The default rates counters and skips histogram buckets and
    * `_created` series, which keep no state.
    * @default quietCounterPolicy
+   * @example `adaptiveDetector({ counters: 'skip' })`
    */
   readonly counters?: CounterPolicy;
 }

@@ -64,6 +64,7 @@ export interface ZScoreDetectorOptions {
    * the threshold rules watch hard limits). `'flag'` reports any different value (reason
    * "... its last 10 values were all 10") and scores it as far beyond the threshold.
    * @default 'ignore'
+   * @example `zScoreDetector({ constantWindow: 'flag' })`
    */
   readonly constantWindow?: 'ignore' | 'flag';
   /**
@@ -85,6 +86,7 @@ export interface ZScoreDetectorOptions {
    * window's standard deviation once per turn of the window, with weight `window × longRunSpread
    * / 2`. 0.02 remembers roughly the last hundred samples. 0 turns it off.
    * @default 0 (the original service's rule); 0.02 in `defaultDetectors()`
+   * @example `zScoreDetector({ longRunSpread: 0.02 })`
    */
   readonly longRunSpread?: number;
   /**
@@ -96,6 +98,7 @@ export interface ZScoreDetectorOptions {
    * host — needs a jump beyond its usual ones, while a metric that never moved is judged by the
    * threshold alone. Judging starts after 3 observations of the metric. 0 turns it off.
    * @default 0 (the original service's rule); 200 in `defaultDetectors()`
+   * @example `zScoreDetector({ metricHistory: 200 })`
    */
   readonly metricHistory?: number;
 }
