@@ -197,7 +197,7 @@ const RESOLUTION = 2 ** -52;
  * - Memory: `8 * window + 32` bytes of typed arrays per series (16 more when counters can be
  *   rated; slabs grow by doubling), plus a map entry for the series id: about 230 bytes per series
  *   with the default window (250 with the quiet options), 23 MB for 100k series; `metricHistory`
- *   adds about 300 bytes per metric name. Cost: about 50–100 ns per sample, about a quarter more
+ *   adds about 300 bytes per metric name. Cost: about 50–100 ns per sample, a third to a half more
  *   with the quiet options (a few hundred when scores are requested); see `bench/RESULTS.md`.
  *
  * @example
