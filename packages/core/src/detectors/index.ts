@@ -38,12 +38,12 @@ export { type ZScoreDetectorOptions, zScoreDetector } from './zscore.js';
  * const detector = zScoreDetector({ ...QUIET_Z_SCORE_OPTIONS, threshold: 4 });
  * ```
  */
-export const QUIET_Z_SCORE_OPTIONS = {
+export const QUIET_Z_SCORE_OPTIONS: Readonly<ZScoreDetectorOptions> = {
   constantWindow: 'ignore',
   counters: quietCounterPolicy,
   longRunSpread: 0.02,
   metricHistory: 200,
-} as const satisfies ZScoreDetectorOptions;
+};
 
 /** Options of {@link defaultDetectors}. */
 export interface DefaultDetectorsOptions {

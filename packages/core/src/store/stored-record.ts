@@ -2,6 +2,7 @@
  * The part of a zod schema a store needs to check the records it reads back (a zod schema fits).
  */
 export interface StoredRecordSchema<Output> {
+  /** Checks `value` without throwing: the parsed record, or the issues that make it invalid. */
   safeParse(value: unknown):
     | { readonly success: true; readonly data: Output }
     | {
